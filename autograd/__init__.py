@@ -1,0 +1,216 @@
+"""embergrad's autograd: Tensor, Function, the backward engine, grad modes and the op library.
+
+The names follow PyTorch (``autograd.tensor`` is ``torch.tensor``, ``autograd.no_grad`` is
+``torch.no_grad``...), so a script ports by changing imports.
+"""
+
+from __future__ import annotations
+
+from backends import Device
+from backends import Device as device
+
+from . import cuda
+from . import methods as _methods  # noqa: F401  (attaches ops to Tensor)
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    logspace,
+    manual_seed,
+    normal,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    result_type,
+    seed,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import (
+    bool,
+    double,
+    dtype,
+    float,
+    float16,
+    float32,
+    float64,
+    half,
+    int,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    short,
+    uint8,
+)
+from .engine import backward, grad
+from .function import Function, once_differentiable
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .methods import clamp, floor_divide, logical_not, where
+from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu
+from .ops.linalg import bmm, dot, matmul, mm, outer
+from .ops.reduce import (
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    cumprod,
+    cumsum,
+    logsumexp,
+    mean,
+    norm,
+    prod,
+    std,
+    sum,
+    var,
+)
+from .ops.shape import (
+    broadcast_to,
+    cat,
+    chunk,
+    flatten,
+    flip,
+    hstack,
+    movedim,
+    narrow,
+    permute,
+    reshape,
+    roll,
+    split,
+    squeeze,
+    stack,
+    tile,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
+    vstack,
+)
+from .tensor import Tensor
+
+concat = concatenate = cat
+
+
+def _unary_fn(name: str):
+    def f(x: Tensor, *args, **kwargs) -> Tensor:
+        return getattr(x, name)(*args, **kwargs)
+
+    f.__name__ = name
+    f.__doc__ = f"Functional form of ``Tensor.{name}``."
+    return f
+
+
+for _n in (
+    "exp",
+    "log",
+    "log1p",
+    "expm1",
+    "sqrt",
+    "rsqrt",
+    "sin",
+    "cos",
+    "tan",
+    "tanh",
+    "sigmoid",
+    "relu",
+    "sign",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "reciprocal",
+    "erf",
+    "erfc",
+    "abs",
+    "neg",
+    "square",
+    "log2",
+    "log10",
+    "exp2",
+    "softplus",
+    "maximum",
+    "minimum",
+    "lerp",
+    "pow",
+    "add",
+    "sub",
+    "mul",
+    "div",
+    "remainder",
+    "fmod",
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "logical_and",
+    "logical_or",
+    "logical_xor",
+    "isnan",
+    "isinf",
+    "isfinite",
+    "allclose",
+    "equal",
+    "max",
+    "min",
+    "expand",
+    "repeat",
+    "clone",
+    "t",
+    "masked_fill_",
+    "view_as",
+    "numel",
+    "clip",
+    "absolute",
+    "negative",
+    "multiply",
+    "divide",
+    "subtract",
+):
+    globals()[_n] = _unary_fn(_n)
+del _n
+
+is_tensor = lambda x: isinstance(x, Tensor)  # noqa: E731
+
+
+def is_floating_point(x: Tensor) -> builtins_bool:
+    return x.is_floating_point()
+
+
+import builtins as _builtins  # noqa: E402
+
+builtins_bool = _builtins.bool
+
+
+def get_default_dtype() -> dtype:
+    return float32
+
+
+def numel(x: Tensor) -> _builtins.int:
+    return x.numel()

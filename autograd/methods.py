@@ -1,0 +1,482 @@
+"""Attach the ops to Tensor as methods and operators (the class itself holds no math)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import dtypes
+from .grad_mode import state as _grad_state
+from .ops import device as D
+from .ops import elementwise as E
+from .ops import index as I
+from .ops import linalg as L
+from .ops import reduce as R
+from .ops import shape as S
+from .ops.inplace import inplace_apply
+from .tensor import Tensor
+
+_SCALARS = (int, float, bool)
+
+
+def _other(op: str, a: Tensor, b: Any) -> Any:
+    """Validate/convert the second operand of a binary op (scalars stay weak, as in PyTorch)."""
+    if type(b) is Tensor or isinstance(b, Tensor):
+        if type(b._data) is not type(a._data) or (a.is_cuda and a.device != b.device):
+            if b._data.ndim == 0 and b.device.type == "cpu" and not b.requires_grad:
+                return b.item()  # a CPU 0-d tensor acts as a scalar, as in PyTorch
+            raise RuntimeError(
+                f"{op}: expected all tensors to be on the same device, but found at least two devices, "
+                f"{a.device} and {b.device}"
+            )
+        return b
+    if isinstance(b, _SCALARS):
+        return b
+    from .creation import tensor
+
+    try:
+        return tensor(b, device=a.device)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: unsupported operand type {type(b).__name__} for a Tensor") from None
+
+
+def _binary(cls: Any, op: str) -> Any:
+    def f(self: Tensor, other: Any) -> Tensor:
+        if type(other) is not Tensor:
+            other = _other(op, self, other)
+        elif type(other._data) is not type(self._data):
+            other = _other(op, self, other)
+        return cls.apply(self, other)
+
+    def r(self: Tensor, other: Any) -> Tensor:
+        if type(other) is not Tensor:
+            other = _other(op, self, other)
+        return cls.apply(other, self)
+
+    f.__name__, r.__name__ = op, "r" + op
+    return f, r
+
+
+def _inplace(cls: Any, op: str, fast: Any) -> Any:
+    def f(self: Tensor, other: Any) -> Tensor:
+        other = _other(op + "_", self, other)
+        return inplace_apply(self, cls, other, fast=fast)
+
+    f.__name__ = op + "_"
+    return f
+
+
+def _unary(cls: Any, op: str) -> Any:
+    def f(self: Tensor) -> Tensor:
+        return cls.apply(self)
+
+    def f_(self: Tensor) -> Tensor:
+        return inplace_apply(self, cls)
+
+    f.__name__, f_.__name__ = op, op + "_"
+    return f, f_
+
+
+def _cmp(fn: str) -> Any:
+    def f(self: Tensor, other: Any) -> Tensor:
+        o = _other(fn, self, other)
+        o = o._data if isinstance(o, Tensor) else o
+        return Tensor._make(getattr(self.backend.xp, fn)(self._data, o))
+
+    f.__name__ = fn
+    return f
+
+
+def _logical(fn: str) -> Any:
+    def f(self: Tensor, other: Any) -> Tensor:
+        o = _other(fn, self, other)
+        o = o._data if isinstance(o, Tensor) else o
+        return Tensor._make(getattr(self.backend.xp, fn)(self._data, o))
+
+    f.__name__ = fn
+    return f
+
+
+def _install() -> None:
+    T = Tensor
+    for cls, op in (
+        (E.Add, "add"),
+        (E.Sub, "sub"),
+        (E.Mul, "mul"),
+        (E.Div, "truediv"),
+        (E.Pow, "pow"),
+        (E.Remainder, "mod"),
+    ):
+        f, r = _binary(cls, op)
+        setattr(T, f"__{op}__", f)
+        setattr(T, f"__r{op}__", r)
+    T.__matmul__ = lambda self, other: L.matmul(self, other)
+    T.__rmatmul__ = lambda self, other: L.matmul(other, self)
+    T.__floordiv__ = lambda self, other: floor_divide(self, other)
+    T.__rfloordiv__ = lambda self, other: floor_divide(_other("floor_divide", self, other), self, _rev=True)
+    T.__neg__ = lambda self: E.Neg.apply(self)
+    T.__pos__ = lambda self: self
+    T.__abs__ = lambda self: E.Abs.apply(self)
+    T.__invert__ = lambda self: (
+        logical_not(self) if self._data.dtype.kind == "b" else Tensor._make(~self._data)
+    )
+
+    T.__iadd__ = T.add_ = _inplace(E.Add, "add", lambda d, o: d.__iadd__(o))
+    T.__isub__ = T.sub_ = _inplace(E.Sub, "sub", lambda d, o: d.__isub__(o))
+    T.__imul__ = T.mul_ = _inplace(E.Mul, "mul", lambda d, o: d.__imul__(o))
+    T.__itruediv__ = T.div_ = _inplace(E.Div, "div", lambda d, o: d.__itruediv__(o))
+    T.pow_ = _inplace(E.Pow, "pow", lambda d, o: d.__ipow__(o))
+
+    def add(self, other, *, alpha=1):
+        return self + (other * alpha if alpha != 1 else other)
+
+    def sub(self, other, *, alpha=1):
+        return self - (other * alpha if alpha != 1 else other)
+
+    T.add, T.sub = add, sub
+    T.subtract = sub
+    T.mul = T.multiply = lambda self, other: self * other
+    T.div = T.divide = T.true_divide = lambda self, other, rounding_mode=None: _div(
+        self, other, rounding_mode
+    )
+    T.pow = lambda self, e: self**e
+    T.remainder = lambda self, other: self % other
+    T.fmod = lambda self, other: self - (self / other).trunc() * other
+    T.neg = T.negative = lambda self: -self
+    T.abs = T.absolute = lambda self: E.Abs.apply(self)
+    T.abs_ = lambda self: inplace_apply(self, E.Abs)
+    T.neg_ = lambda self: inplace_apply(self, E.Neg)
+
+    for cls, name in (
+        (E.Exp, "exp"),
+        (E.Log, "log"),
+        (E.Log1p, "log1p"),
+        (E.Expm1, "expm1"),
+        (E.Sqrt, "sqrt"),
+        (E.Rsqrt, "rsqrt"),
+        (E.Sin, "sin"),
+        (E.Cos, "cos"),
+        (E.Tan, "tan"),
+        (E.Tanh, "tanh"),
+        (E.Sigmoid, "sigmoid"),
+        (E.Relu, "relu"),
+        (E.Sign, "sign"),
+        (E.Floor, "floor"),
+        (E.Ceil, "ceil"),
+        (E.Trunc, "trunc"),
+        (E.Reciprocal, "reciprocal"),
+        (E.Erf, "erf"),
+    ):
+        f, f_ = _unary(cls, name)
+        setattr(T, name, f)
+        setattr(T, name + "_", f_)
+    T.log2 = lambda self: self.log() * (1 / 0.6931471805599453)
+    T.log10 = lambda self: self.log() * (1 / 2.302585092994046)
+    T.exp2 = lambda self: (self * 0.6931471805599453).exp()
+    T.square = lambda self: self * self
+    T.erfc = lambda self: 1 - self.erf()
+    T.softplus = lambda self: E.Softplus.apply(self)
+
+    def round_(self, decimals=0):
+        return E.Round.apply(self, decimals) if decimals else E.Round.apply(self)
+
+    T.round = round_
+
+    # comparisons and logic: no graph
+    for fn, dunder in (
+        ("equal", "eq"),
+        ("not_equal", "ne"),
+        ("less", "lt"),
+        ("less_equal", "le"),
+        ("greater", "gt"),
+        ("greater_equal", "ge"),
+    ):
+        f = _cmp(fn)
+        setattr(T, f"__{dunder}__", f)
+        setattr(T, dunder, f)
+    T.logical_and = _logical("logical_and")
+    T.logical_or = _logical("logical_or")
+    T.logical_xor = _logical("logical_xor")
+    T.logical_not = lambda self: logical_not(self)
+    T.__and__ = T.bitwise_and = _logical("bitwise_and")
+    T.__or__ = T.bitwise_or = _logical("bitwise_or")
+    T.__xor__ = T.bitwise_xor = _logical("bitwise_xor")
+    T.__rand__, T.__ror__, T.__rxor__ = T.__and__, T.__or__, T.__xor__
+    T.isnan = lambda self: Tensor._make(self.backend.xp.isnan(self._data))
+    T.isinf = lambda self: Tensor._make(self.backend.xp.isinf(self._data))
+    T.isfinite = lambda self: Tensor._make(self.backend.xp.isfinite(self._data))
+    T.allclose = lambda self, other, rtol=1e-5, atol=1e-8, equal_nan=False: bool(
+        self.backend.xp.allclose(self._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan)
+    )
+    T.equal = lambda self, other: self.shape == other.shape and bool((self._data == other._data).all())
+
+    T.maximum = lambda self, other: E.Maximum.apply(self, _other("maximum", self, other))
+    T.minimum = lambda self, other: E.Minimum.apply(self, _other("minimum", self, other))
+    T.clamp = T.clip = clamp
+    T.clamp_ = T.clip_ = clamp_
+    T.clamp_min = lambda self, m: clamp(self, min=m)
+    T.clamp_max = lambda self, m: clamp(self, max=m)
+    T.lerp = lambda self, end, weight: self + weight * (end - self)
+    T.where = lambda self, cond, other: where(cond, self, other)
+
+    # reductions
+    T.sum, T.mean, T.var, T.std = R.sum, R.mean, R.var, R.std
+    T.max = lambda self, dim=None, keepdim=False: R._max_min(self, dim, keepdim, False)
+    T.min = lambda self, dim=None, keepdim=False: R._max_min(self, dim, keepdim, True)
+    T.amax, T.amin, T.argmax, T.argmin = R.amax, R.amin, R.argmax, R.argmin
+    T.logsumexp, T.prod, T.cumsum, T.cumprod = R.logsumexp, R.prod, R.cumsum, R.cumprod
+    T.all, T.any, T.norm = R.all, R.any, R.norm
+
+    # shape
+    T.reshape, T.view, T.permute, T.transpose = S.reshape, S.view, S.permute, S.transpose
+    T.swapaxes = T.swapdims = S.transpose
+    T.t = S.t
+    T.T = property(S.T)
+    T.mT = property(S.mT)
+    T.expand, T.expand_as, T.broadcast_to = S.expand, S.expand_as, S.broadcast_to
+    T.view_as = lambda self, other: S.view(self, other.shape)
+    T.reshape_as = lambda self, other: S.reshape(self, other.shape)
+    T.squeeze, T.unsqueeze, T.flatten, T.unflatten = S.squeeze, S.unsqueeze, S.flatten, S.unflatten
+    T.flip, T.roll, T.narrow, T.split, T.chunk, T.unbind = (
+        S.flip,
+        S.roll,
+        S.narrow,
+        S.split,
+        S.chunk,
+        S.unbind,
+    )
+    T.repeat, T.tile, T.movedim = S.repeat, S.tile, S.movedim
+    T.cat = staticmethod(S.cat)
+
+    # indexing
+    T.__getitem__ = I.getitem
+    T.__setitem__ = I.setitem
+    T.gather, T.scatter, T.scatter_add, T.index_select = I.gather, I.scatter, I.scatter_add, I.index_select
+    T.masked_fill, T.tril, T.triu = I.masked_fill, I.tril, I.triu
+    T.masked_fill_ = lambda self, mask, value: _assign(self, I.masked_fill(self, mask, value))
+    T.scatter_ = lambda self, dim, index, src=None, *, value=None, reduce=None: _assign(
+        self, I.scatter(self, dim, index, src, value=value, reduce=reduce)
+    )
+    T.scatter_add_ = lambda self, dim, index, src: _assign(self, I.scatter_add(self, dim, index, src))
+
+    # linear algebra
+    T.matmul, T.mm, T.bmm, T.outer, T.dot = L.matmul, L.mm, L.bmm, L.outer, L.dot
+    T.ger = L.outer
+
+    # dtype / device
+    T.to = D.to
+    T.cpu = lambda self: D.to(self, "cpu")
+    T.cuda = lambda self, device=None, non_blocking=False: D.to(
+        self, "cuda" if device is None else (f"cuda:{device}" if isinstance(device, int) else device)
+    )
+    T.type = _type
+    T.float = lambda self: D.to(self, dtypes.float32)
+    T.double = lambda self: D.to(self, dtypes.float64)
+    T.half = lambda self: D.to(self, dtypes.float16)
+    T.long = lambda self: D.to(self, dtypes.int64)
+    T.int = lambda self: D.to(self, dtypes.int32)
+    T.bool = lambda self: D.to(self, dtypes.bool)
+    T.clone = lambda self, memory_format=None: E.Copy.apply(self, "K")
+    T.contiguous = lambda self, memory_format=None: (
+        self if self._data.flags.c_contiguous else E.Copy.apply(self, "C")
+    )
+
+    # in-place fills used by init and optimizers
+    T.zero_ = lambda self: _fill_(self, 0)
+    T.fill_ = lambda self, value: _fill_(self, value)
+    T.copy_ = copy_
+    T.uniform_ = lambda self, a=0.0, b=1.0, generator=None: _random_(self, "uniform", a, b)
+    T.normal_ = lambda self, mean=0.0, std=1.0, generator=None: _random_(self, "normal", mean, std)
+    T.bernoulli_ = lambda self, p=0.5, generator=None: _random_(self, "bernoulli", p, None)
+    T.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: _new(
+        "tensor", self, dtype, device, data, requires_grad=requires_grad
+    )
+    T.new_zeros = lambda self, *size, dtype=None, device=None, requires_grad=False: _new(
+        "zeros", self, dtype, device, *size, requires_grad=requires_grad
+    )
+    T.new_ones = lambda self, *size, dtype=None, device=None, requires_grad=False: _new(
+        "ones", self, dtype, device, *size, requires_grad=requires_grad
+    )
+    T.new_empty = lambda self, *size, dtype=None, device=None, requires_grad=False: _new(
+        "empty", self, dtype, device, *size, requires_grad=requires_grad
+    )
+    T.new_full = lambda self, size, fill_value, dtype=None, device=None, requires_grad=False: _new(
+        "full", self, dtype, device, size, fill_value, requires_grad=requires_grad
+    )
+
+
+def _new(kind: str, self: Tensor, dtype: Any, device: Any, *args: Any, requires_grad: bool = False) -> Tensor:
+    from . import creation
+
+    return getattr(creation, kind)(
+        *args, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad
+    )
+
+
+def _div(a: Tensor, b: Any, rounding_mode: Any) -> Tensor:
+    if rounding_mode is None:
+        return a / b
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        return (
+            (a / b).trunc()
+            if a.is_floating_point()
+            else Tensor._make((a._data / _raw(b)).astype(a._data.dtype))
+        )
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+
+
+def _raw(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+def floor_divide(a: Any, b: Any, _rev: bool = False) -> Tensor:
+    """Floor division; not differentiable (like PyTorch's)."""
+    if _rev:
+        a, b = b, a
+    ref = a if isinstance(a, Tensor) else b
+    xp = ref.backend.xp
+    return Tensor._make(xp.asarray(xp.floor_divide(_raw(a), _raw(b))))
+
+
+def logical_not(x: Tensor) -> Tensor:
+    return Tensor._make(x.backend.xp.logical_not(x._data))
+
+
+def clamp(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        out = self
+        if min is not None:
+            out = out.maximum(min)
+        if max is not None:
+            out = out.minimum(max)
+        return out
+    return E.Clamp.apply(self, min, max)
+
+
+def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
+    if min is None and max is None:
+        raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+    return inplace_apply(self, E.Clamp, min, max, fast=lambda d, lo, hi: d.clip(lo, hi, out=d))
+
+
+def where(cond: Any, a: Any, b: Any) -> Tensor:
+    """Elements of ``a`` where ``cond`` holds, else of ``b`` (broadcasting; scalars allowed)."""
+    if not isinstance(cond, Tensor):
+        raise TypeError(f"where: condition must be a bool Tensor, got {type(cond).__name__}")
+    if cond._data.dtype.kind != "b":
+        raise RuntimeError(
+            f"where: expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}"
+        )
+    ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else cond
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
+        from .creation import result_type
+
+        dt = result_type(a, b)
+        a, b = a.to(dt), b.to(dt)
+    xp = ref.backend.xp
+    if not isinstance(a, Tensor) and isinstance(b, Tensor):
+        a = xp.asarray(a, dtype=b._data.dtype)
+    if not isinstance(b, Tensor) and isinstance(a, Tensor):
+        b = xp.asarray(b, dtype=a._data.dtype)
+    from .ops.base import check_same_device
+
+    check_same_device("where", cond, a, b)
+    return E.Where.apply(cond, a, b)
+
+
+def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
+    """Copy ``src`` (any device, broadcastable) into this tensor; differentiable through ``src``."""
+    if not isinstance(src, Tensor):
+        from .creation import tensor
+
+        src = tensor(src)
+    if type(src._data) is not type(self._data) or src.device != self.device:
+        src = D.to(src, self.device)
+    if src._data.dtype != self._data.dtype:
+        src = D.to(src, self.dtype)
+    try:
+        self.backend.xp.broadcast_shapes(src.shape, self.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"copy_: the source of shape {tuple(src.shape)} is not broadcastable to {tuple(self.shape)}"
+        ) from None
+    if not (_grad_state.enabled and (src.requires_grad or self.requires_grad)):
+        self._data[...] = src._data
+        self._vc[0] += 1
+        return self
+    return I.setitem(self, (Ellipsis,), src) or self
+
+
+def _assign(self: Tensor, result: Tensor) -> Tensor:
+    """Write an out-of-place result back into ``self`` (in-place variants of composite ops)."""
+    if _grad_state.enabled and (result.requires_grad or self.requires_grad):
+        I.setitem(self, (Ellipsis,), result)
+    else:
+        self._data[...] = result._data
+        self._vc[0] += 1
+    return self
+
+
+def _fill_(self: Tensor, value: Any) -> Tensor:
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(
+                f"fill_: only supports 0-dimension value tensor but got tensor with {value.ndim} dims"
+            )
+        if value.requires_grad and _grad_state.enabled:
+            return _assign(self, value.expand(self.shape) + 0)
+        value = value.item()
+    if _grad_state.enabled and self.requires_grad:
+        if self.grad_fn is None:
+            raise RuntimeError(
+                "fill_: a leaf Variable that requires grad is being used in an in-place operation."
+            )
+        return _assign(self, self * 0 + value)
+    self._data.fill(value)
+    self._vc[0] += 1
+    return self
+
+
+def _random_(self: Tensor, kind: str, a: Any, b: Any) -> Tensor:
+    if self.requires_grad and self.grad_fn is None and _grad_state.enabled:
+        raise RuntimeError(
+            f"{kind}_: a leaf Variable that requires grad is being used in an in-place operation."
+        )
+    be = self.backend
+    dev = self.device
+    dt = self._data.dtype
+    if kind == "uniform":
+        vals = be.uniform(self.shape, dt, a, b, device=dev)
+    elif kind == "normal":
+        vals = be.normal(self.shape, dt, a, b, device=dev)
+    else:
+        vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
+    self._data[...] = vals
+    self._vc[0] += 1
+    return self
+
+
+def _type(self: Tensor, dtype: Any = None) -> Any:
+    if dtype is None:
+        return (
+            f"autograd.{'cuda.' if self.is_cuda else ''}{_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}"
+        )
+    return D.to(self, dtype)
+
+
+_TYPE_NAMES = {
+    "float32": "FloatTensor",
+    "float64": "DoubleTensor",
+    "float16": "HalfTensor",
+    "int64": "LongTensor",
+    "int32": "IntTensor",
+    "bool": "BoolTensor",
+    "int16": "ShortTensor",
+    "int8": "CharTensor",
+    "uint8": "ByteTensor",
+}
+
+_install()

@@ -1,0 +1,1 @@
+"""Differentiable ops. Each module holds Function classes and the functions/methods built on them."""

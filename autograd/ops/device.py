@@ -1,0 +1,79 @@
+"""Moving tensors between devices and dtypes: ``.to()`` and its differentiable transfer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import backends
+
+from .. import dtypes
+from ..tensor import Tensor
+from .base import Primitive
+from .elementwise import Cast
+
+
+class ToDevice(Primitive):
+    """A copy to another device; its gradient is copied back."""
+
+    @staticmethod
+    def forward(ctx, a, device):
+        src = ctx.backend(a)
+        ctx.src_device = src.device_of(a)
+        dst = backends.get(device)
+        if src is dst and device.type == "cpu":
+            return a.copy()
+        host = src.to_host(a)
+        return dst.from_host(host, device)
+
+    @staticmethod
+    def backward(ctx, g):
+        return ToDevice.apply(g, ctx.src_device), None
+
+
+def _parse_to(args: tuple, kwargs: dict) -> tuple[Any, Any, bool]:
+    device = kwargs.pop("device", None)
+    dtype = kwargs.pop("dtype", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to: unexpected keyword arguments {sorted(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            device, dtype = a.device, a.dtype
+        elif isinstance(a, dtypes.dtype) or a in (float, int, bool):
+            dtype = a
+        elif isinstance(a, str | backends.Device | int):
+            if isinstance(a, str) and a in dtypes._NAMES:
+                dtype = a
+            else:
+                device = a
+        elif a is None:
+            continue
+        else:
+            try:
+                dtype = dtypes.to_np(a)
+            except TypeError:
+                raise TypeError(f"to: received an invalid combination of arguments: {a!r}") from None
+    return device, dtype, copy
+
+
+def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``x.to(device)``, ``x.to(dtype)``, ``x.to(other)`` or ``x.to(device, dtype)``; returns x when nothing changes."""
+    device, dtype, copy = _parse_to(args, kwargs)
+    out = x
+    if device is not None:
+        dev = backends.as_device(device)
+        if dev.type == "cuda" and dev.index is None:
+            dev = backends.Device("cuda", 0)
+        if out.device != dev or type(backends.get(dev)) is not type(out.backend):
+            out = ToDevice.apply(out, dev)
+            copy = False
+    if dtype is not None:
+        npd = dtypes.to_np(dtype)
+        if out._data.dtype != npd:
+            out = Cast.apply(out, npd)
+            copy = False
+    if copy:
+        out = out.clone()
+    return out

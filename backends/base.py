@@ -1,0 +1,116 @@
+"""The kernel interface: an array module (``xp``) plus the kernels it does not give directly.
+
+Every method here is written against ``self.xp`` alone, so the NumPy backend, the CUDA backend
+and the strict CPU stand-in for CuPy all run the same code; the CUDA backend overrides a method
+only where a custom kernel is faster.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+import numpy as np
+
+from .conv import ConvKernels
+from .device import Device
+from .fused import FusedKernels
+from .optim_kernels import OptimKernels
+from .pool import PoolKernels
+
+
+class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels):
+    """A device's kernels. Subclasses set ``xp``, ``name`` and the host/device copies."""
+
+    name = "abstract"
+    xp: Any = None
+    array_types: tuple[type, ...] = ()
+
+    # ---- placement -------------------------------------------------------------------------
+    def device_of(self, arr: Any) -> Device:
+        raise NotImplementedError  # abstract: every concrete backend defines it
+
+    def to_host(self, arr: Any) -> np.ndarray:
+        """A NumPy copy (or view, on the CPU) of a backend array."""
+        raise NotImplementedError  # abstract
+
+    def from_host(self, arr: np.ndarray, device: Device) -> Any:
+        """A backend array on ``device`` holding the host array's values."""
+        raise NotImplementedError  # abstract
+
+    def synchronize(self, device: Device | None = None) -> None:
+        """Wait for queued work on the device (a no-op on the CPU)."""
+
+    def errstate(self) -> contextlib.AbstractContextManager:
+        """Silence floating-point warnings where an op may legitimately make inf/nan."""
+        return contextlib.nullcontext()
+
+    def using(self, device: Device) -> contextlib.AbstractContextManager:
+        """Make ``device`` current while arrays are created (CUDA's device context)."""
+        return contextlib.nullcontext()
+
+    # ---- creation --------------------------------------------------------------------------
+    def asarray(self, data: Any, dtype: Any = None, device: Device | None = None) -> Any:
+        return self.xp.asarray(data, dtype=dtype)
+
+    # ---- random numbers: one seeded generator per backend (per device on CUDA) ---------------
+    def manual_seed(self, seed: int) -> None:
+        raise NotImplementedError  # abstract
+
+    def generator(self, device: Device | None = None) -> Any:
+        raise NotImplementedError  # abstract
+
+    def uniform(self, shape: tuple, dtype: Any, low: float = 0.0, high: float = 1.0, device=None) -> Any:
+        g = self.generator(device)
+        out = g.random(shape, dtype=np.float64 if np.dtype(dtype).itemsize > 4 else np.float32)
+        if low != 0.0 or high != 1.0:
+            out = out * (high - low) + low
+        return out.astype(dtype, copy=False)
+
+    def normal(self, shape: tuple, dtype: Any, mean: float = 0.0, std: float = 1.0, device=None) -> Any:
+        g = self.generator(device)
+        out = g.standard_normal(shape, dtype=np.float64 if np.dtype(dtype).itemsize > 4 else np.float32)
+        if std != 1.0:
+            out = out * std
+        if mean != 0.0:
+            out = out + mean
+        return out.astype(dtype, copy=False)
+
+    def randint(self, low: int, high: int, shape: tuple, dtype: Any, device=None) -> Any:
+        g = self.generator(device)
+        return g.integers(low, high, size=shape).astype(dtype, copy=False)
+
+    def permutation(self, n: int, device=None) -> Any:
+        return self.generator(device).permutation(n)
+
+    def bernoulli_mask(self, p_keep: float, shape: tuple, dtype: Any, device=None) -> Any:
+        """Inverted-dropout mask: 1/p_keep with probability p_keep, else 0."""
+        u = self.uniform(shape, np.float32, device=device)
+        scale = 1.0 / p_keep if p_keep > 0 else 0.0
+        return (u < p_keep).astype(dtype) * dtype_type(dtype)(scale)
+
+    # ---- scatter / gather --------------------------------------------------------------------
+    def scatter_add(self, target: Any, index: Any, values: Any) -> None:
+        """``target[index] += values`` where repeated indices accumulate (in place)."""
+        self.xp.add.at(target, index, values)
+
+    def take_along_axis(self, arr: Any, index: Any, axis: int) -> Any:
+        return self.xp.take_along_axis(arr, index, axis=axis)
+
+    def put_along_axis_add(self, target: Any, index: Any, values: Any, axis: int) -> None:
+        """Scatter-add ``values`` into ``target`` along ``axis`` at ``index`` (gather's backward)."""
+        xp = self.xp
+        idx = list(xp.indices(index.shape, sparse=True))
+        idx[axis] = index
+        self.scatter_add(target, tuple(idx), values)
+
+    def put_along_axis(self, target: Any, index: Any, values: Any, axis: int) -> None:
+        xp = self.xp
+        idx = list(xp.indices(index.shape, sparse=True))
+        idx[axis] = index
+        target[tuple(idx)] = values
+
+
+def dtype_type(dtype: Any) -> type:
+    """The scalar type of a dtype (float32 -> numpy.float32), for typed constants."""
+    return np.dtype(dtype).type
