@@ -6,5 +6,21 @@ PyTorch's names and semantics: ``nn.Linear`` is ``torch.nn.Linear``, ``nn.functi
 
 from __future__ import annotations
 
+from . import data, functional, init, optim, utils
 from .module import Module
+from .modules.activation import *  # noqa: F403
+from .modules.attention import *  # noqa: F403
+from .modules.container import *  # noqa: F403
+from .modules.conv import *  # noqa: F403
+from .modules.dropout import *  # noqa: F403
+from .modules.flatten import *  # noqa: F403
+from .modules.linear import *  # noqa: F403
+from .modules.loss import *  # noqa: F403
+from .modules.norm import *  # noqa: F403
+from .modules.pooling import *  # noqa: F403
+from .modules.rnn import *  # noqa: F403
+from .modules.sparse import *  # noqa: F403
+from .modules.transformer import *  # noqa: F403
+from .modules.upsample import *  # noqa: F403
 from .parameter import Buffer, Parameter
+from .serialization import load, save

@@ -1,0 +1,1 @@
+"""Implementation modules behind nn.functional (one concept per file)."""

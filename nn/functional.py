@@ -1,0 +1,16 @@
+"""``nn.functional``: the stateless form of every layer, loss and activation (PyTorch's ``F``)."""
+
+from __future__ import annotations
+
+from ._functional.activation import *  # noqa: F403
+from ._functional.attention import *  # noqa: F403
+from ._functional.conv import *  # noqa: F403
+from ._functional.dropout import *  # noqa: F403
+from ._functional.linear import *  # noqa: F403
+from ._functional.loss import *  # noqa: F403
+from ._functional.misc import *  # noqa: F403
+from ._functional.norm import *  # noqa: F403
+from ._functional.pooling import *  # noqa: F403
+from ._functional.rnn import *  # noqa: F403
+from ._functional.sparse import *  # noqa: F403
+from ._functional.vision import *  # noqa: F403

@@ -1,0 +1,1 @@
+"""Layer modules (one concept per file), re-exported by nn."""
