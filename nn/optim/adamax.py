@@ -1,0 +1,67 @@
+"""Adamax (``torch.optim.Adamax``): Adam with the infinity norm in place of the second moment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .adam import _check_adam
+from .optimizer import Optimizer, _no_differentiable, _zeros
+
+__all__ = ["Adamax"]
+
+
+class Adamax(Optimizer):
+    """Adamax: ``u = max(beta2 * u, |g| + eps)``; ``p -= lr / (1 - beta1^t) * m / u``."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 2e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        foreach: bool | None = None,
+        *,
+        maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
+    ) -> None:
+        _check_adam("Adamax", lr, betas, eps, weight_decay)
+        _no_differentiable("Adamax", differentiable)
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            foreach=foreach,
+            maximize=maximize,
+            differentiable=differentiable,
+            capturable=capturable,
+        )
+        super().__init__(params, defaults)
+
+    def _update_group(self, group: dict[str, Any]) -> None:
+        lr = float(group["lr"])
+        beta1, beta2 = (float(b) for b in group["betas"])
+        eps, weight_decay, maximize = group["eps"], group["weight_decay"], group["maximize"]
+        for p, pa, ga, state in self._grads(group):
+            if not state:
+                state["step"] = 0.0
+                state["exp_avg"] = _zeros(p)
+                state["exp_inf"] = _zeros(p)
+            state["step"] += 1
+            p.backend.adamax_step(
+                pa,
+                ga,
+                state["exp_avg"]._data,
+                state["exp_inf"]._data,
+                state["step"],
+                lr,
+                beta1,
+                beta2,
+                eps,
+                weight_decay,
+                maximize,
+            )
+            p._vc[0] += 1
