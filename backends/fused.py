@@ -11,19 +11,22 @@ from typing import Any
 
 import numpy as np
 
-try:  # scipy's erf is vectorised; without scipy fall back to math.erf element by element
+try:  # scipy's erf/expit are single ufuncs; without scipy, fall back to compositions
     from scipy.special import erf as _scipy_erf
+    from scipy.special import expit as _scipy_expit
 except ImportError:  # pragma: no cover - depends on the environment
-    _scipy_erf = None
+    _scipy_erf = _scipy_expit = None
 
 _math_erf = np.frompyfunc(math.erf, 1, 1)
 
 
 class FusedKernels:
-    """Stable sigmoid/softplus/log-softmax and friends; mixed into every Backend."""
+    """Stable sigmoid/softplus/log-softmax, cross-entropy and friends; mixed into every Backend."""
 
     def sigmoid(self, x: Any) -> Any:
         xp = self.xp
+        if xp is np and _scipy_expit is not None:
+            return _scipy_expit(x).astype(x.dtype, copy=False)  # scipy computes float16 in float64
         # exp of a non-positive number never overflows: pick the formula by sign
         e = xp.exp(-xp.abs(x))
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -47,13 +50,86 @@ class FusedKernels:
         xp = self.xp
         m = xp.max(x, axis=axis, keepdims=True) if x.size else 0
         s = x - m
-        return s - xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+        s -= xp.log(xp.sum(xp.exp(s), axis=axis, keepdims=True))
+        return s
 
     def softmax(self, x: Any, axis: int) -> Any:
         xp = self.xp
         m = xp.max(x, axis=axis, keepdims=True) if x.size else 0
         e = xp.exp(x - m)
         return e / xp.sum(e, axis=axis, keepdims=True)
+
+    def softmax_backward(self, g: Any, y: Any, axis: int) -> Any:
+        """Input gradient of softmax from its output ``y``: y * (g - sum(g * y))."""
+        return y * (g - (g * y).sum(axis=axis, keepdims=True))
+
+    def log_softmax_backward(self, g: Any, y: Any, axis: int) -> Any:
+        """Input gradient of log-softmax from its output ``y``: g - exp(y) * sum(g)."""
+        return g - self.xp.exp(y) * g.sum(axis=axis, keepdims=True)
+
+    def cross_entropy_forward(
+        self, x: Any, target: Any, weight: Any, ignore_index: int, label_smoothing: float
+    ) -> tuple[Any, Any, Any]:
+        """Per-sample cross-entropy of logits ``x`` (classes on axis 1) against class indices.
+
+        Returns (loss, log-probabilities, per-sample weight); ignored samples get loss 0 and weight 0.
+        The last two are what ``cross_entropy_backward`` needs.
+        """
+        xp = self.xp
+        logp = self.log_softmax(x, 1)
+        valid = target != ignore_index
+        t = xp.where(valid, target, 0)
+        picked = logp[self._class_index(t)]
+        if weight is None:
+            wt = valid.astype(x.dtype)
+        else:
+            wt = xp.where(valid, weight[t], 0).astype(x.dtype, copy=False)
+        loss = xp.where(valid, -picked * wt, 0)
+        if label_smoothing:
+            c = x.shape[1]
+            if weight is None:
+                smooth = -logp.sum(axis=1)
+            else:
+                smooth = -(logp * weight.reshape((1, c) + (1,) * (x.ndim - 2))).sum(axis=1)
+            loss = (1 - label_smoothing) * loss + xp.where(valid, smooth, 0) * (label_smoothing / c)
+        return loss.astype(x.dtype, copy=False), logp, wt
+
+    def cross_entropy_backward(
+        self,
+        logp: Any,
+        target: Any,
+        weight: Any,
+        wt: Any,
+        ignore_index: int,
+        label_smoothing: float,
+        g: Any,
+    ) -> Any:
+        """Gradient of the per-sample loss wrt the logits; ``g`` is its upstream gradient (per sample or 0-d)."""
+        # d loss_n / d x_nc = coef_n (p_nc - onehot_nc) + gv_n (W p_nc - w_c), W = sum(w) (w = 1 unweighted)
+        xp = self.xp
+        c = logp.shape[1]
+        valid = target != ignore_index
+        dt = logp.dtype
+        coef = xp.broadcast_to(g * wt * (1 - label_smoothing), target.shape).astype(dt, copy=False)
+        scale = coef
+        if label_smoothing:
+            gv = (g * valid * (label_smoothing / c)).astype(dt, copy=False)
+            scale = coef + gv * (c if weight is None else weight.sum())
+        grad = xp.exp(logp)
+        grad *= xp.expand_dims(scale, 1)
+        # the one-hot part: one target per sample, so a plain indexed update (no scatter-add)
+        grad[self._class_index(xp.where(valid, target, 0))] -= coef
+        if label_smoothing:
+            gv = xp.expand_dims(gv, 1)
+            grad -= gv if weight is None else gv * weight.reshape((1, c) + (1,) * (logp.ndim - 2))
+        return grad
+
+    def _class_index(self, t: Any) -> tuple:
+        """An advanced index picking class ``t[n, d...]`` on axis 1 of an (N, C, d...) array."""
+        xp = self.xp
+        nd = t.ndim
+        grids = [xp.arange(n).reshape((1,) * i + (n,) + (1,) * (nd - i - 1)) for i, n in enumerate(t.shape)]
+        return (grids[0], t, *grids[1:])
 
     def erf(self, x: Any) -> Any:
         if self.xp is np:
