@@ -9,7 +9,7 @@ from __future__ import annotations
 from backends import Device
 from backends import Device as device
 
-from . import cuda
+from . import cuda, viz
 from . import methods as _methods  # noqa: F401  (attaches ops to Tensor)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
@@ -70,8 +70,9 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .methods import clamp, floor_divide, logical_not, where
+from .ops.einsum import einsum
 from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu
-from .ops.linalg import bmm, dot, matmul, mm, outer
+from .ops.linalg import bmm, dot, mm, outer
 from .ops.reduce import (
     all,
     amax,
@@ -114,6 +115,7 @@ from .ops.shape import (
 from .tensor import Tensor
 
 concat = concatenate = cat
+matmul = Tensor.matmul  # the single-frame fast path; falls back to ops.linalg.matmul's checks
 
 
 def _unary_fn(name: str):

@@ -94,7 +94,8 @@ def _to_array(data: Any, dtype: Any = None, device: Any = None, copy: bool = Tru
     host = _host_array(data, npd)
     if dev is None or dev.type == "cpu":
         return np.array(host, copy=True) if copy or host is data else host
-    return backends.get(dev).from_host(np.ascontiguousarray(host), dev)
+    # not ascontiguousarray: it turns a 0-d array into shape (1,)
+    return backends.get(dev).from_host(np.asarray(host, order="C"), dev)
 
 
 def tensor(data: Any, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -124,12 +125,12 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return Tensor._make(arr)
 
 
-def _size(size: tuple) -> tuple:
+def _size(size: tuple, op: str = "size") -> tuple:
     if len(size) == 1 and isinstance(size[0], tuple | list):
         size = tuple(size[0])
     for s in size:
         if not isinstance(s, _py_int | np.integer) or s < 0:
-            raise RuntimeError(f"size: expected a sequence of non-negative ints, got {tuple(size)}")
+            raise RuntimeError(f"{op}: expected a size given as non-negative ints, got {tuple(size)}")
     return tuple(_py_int(s) for s in size)
 
 
@@ -140,23 +141,23 @@ def _finish(arr: Any, requires_grad: bool) -> Tensor:
     return t
 
 
-def _fill(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool) -> Tensor:
+def _fill(size: tuple, value: Any, dtype: Any, device: Any, requires_grad: bool, op: str = "full") -> Tensor:
     b = backends.get(device)
     npd = dtypes.default_float if dtype is None else dtypes.to_np(dtype)
     with b.using(backends.as_device(device)):
-        return _finish(b.xp.full(_size(size), value, dtype=npd), requires_grad)
+        return _finish(b.xp.full(_size(size, op), value, dtype=npd), requires_grad)
 
 
 def zeros(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _fill(size, 0, dtype, device, requires_grad)
+    return _fill(size, 0, dtype, device, requires_grad, "zeros")
 
 
 def ones(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _fill(size, 1, dtype, device, requires_grad)
+    return _fill(size, 1, dtype, device, requires_grad, "ones")
 
 
 def empty(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-    return _fill(size, 0, dtype, device, requires_grad)
+    return _fill(size, 0, dtype, device, requires_grad, "empty")
 
 
 def full(
@@ -288,7 +289,7 @@ def rand(
 ) -> Tensor:
     b = backends.get(device)
     return _finish(
-        b.uniform(_size(size), _rand_dtype(dtype), device=backends.as_device(device)), requires_grad
+        b.uniform(_size(size, "rand"), _rand_dtype(dtype), device=backends.as_device(device)), requires_grad
     )
 
 
@@ -297,7 +298,7 @@ def randn(
 ) -> Tensor:
     b = backends.get(device)
     return _finish(
-        b.normal(_size(size), _rand_dtype(dtype), device=backends.as_device(device)), requires_grad
+        b.normal(_size(size, "randn"), _rand_dtype(dtype), device=backends.as_device(device)), requires_grad
     )
 
 
@@ -327,7 +328,7 @@ def randint(
         b.randint(
             low,
             high,
-            _size((size,) if isinstance(size, _py_int) else tuple(size)),
+            _size((size,) if isinstance(size, _py_int) else tuple(size), "randint"),
             npd,
             device=backends.as_device(device),
         ),
@@ -360,7 +361,8 @@ def normal(
     b = backends.get(device)
     size = (size,) if isinstance(size, _py_int) else tuple(size)
     return _finish(
-        b.normal(_size(size), _rand_dtype(dtype), mean, std, device=backends.as_device(device)), requires_grad
+        b.normal(_size(size, "normal"), _rand_dtype(dtype), mean, std, device=backends.as_device(device)),
+        requires_grad,
     )
 
 
@@ -382,12 +384,30 @@ def randint_like(
 
 
 def result_type(*xs: Any) -> dtypes.dtype:
-    """PyTorch-style promotion: tensors decide; Python scalars only lift the kind (int -> float)."""
-    tensor_dtypes = [x._data.dtype for x in xs if isinstance(x, Tensor)]
-    r = np.result_type(*tensor_dtypes) if tensor_dtypes else None
-    has_float_scalar = builtins.any(isinstance(x, _py_float) for x in xs)
-    if r is None:
-        return dtypes.float32 if has_float_scalar else dtypes.int64
-    if has_float_scalar and r.kind in "biu":
-        r = dtypes.default_float
-    return dtypes.from_np(r)
+    """PyTorch's promotion: the highest category (bool < int < float) decides, and within it dimensioned
+    tensors outrank 0-d tensors, which outrank Python scalars (``int64 + float32 -> float32``)."""
+    tiers: list[list[np.dtype]] = [[], [], []]  # dimensioned tensors, 0-d tensors, scalars
+    for x in xs:
+        if isinstance(x, Tensor):
+            tiers[0 if x._data.ndim else 1].append(x._data.dtype)
+        elif isinstance(x, _py_bool):
+            tiers[2].append(np.dtype(np.bool_))
+        elif isinstance(x, _py_int):
+            tiers[2].append(np.dtype(np.int64))
+        elif isinstance(x, _py_float):
+            tiers[2].append(dtypes.default_float)
+        elif isinstance(x, dtypes.dtype):
+            tiers[0].append(x.np)
+    every = [d for t in tiers for d in t]
+    if not every:
+        raise TypeError("result_type: expected at least one tensor or scalar")
+    top = builtins.max(_category(d) for d in every)
+    for tier in tiers:
+        picked = [d for d in tier if _category(d) == top]
+        if picked:
+            return dtypes.from_np(np.result_type(*picked))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _category(d: np.dtype) -> int:
+    return 0 if d.kind == "b" else 1 if d.kind in "iu" else 2

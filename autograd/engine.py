@@ -134,11 +134,7 @@ def _run(
         for r, g in zip(roots, root_grads):
             walk.handed.add(id(g._data))
             walk.add(r, g._data if walk.raw else g)
-        try:
-            walk.run()
-        finally:
-            for node in walk.done:  # released after the walk: later nodes may read outputs they hold
-                _release(node)
+        walk.run()
         return walk.finish()
 
 
@@ -153,7 +149,7 @@ class _Walk:
         self.heap: list = []
         self.pending: dict[Function, list] = {}
         self.leaves: dict[int, list] = {}
-        self.done: list[Function] = []
+        self.keep: list[tuple] = []
         self.handed: set[int] = set()
         self.capture = capture
         self.found: list = []
@@ -185,20 +181,16 @@ class _Walk:
 
     def run(self) -> None:
         heap, pending, raw, leaves = self.heap, self.pending, self.raw, self.leaves
-        cap_nodes, done, keep = self.cap_nodes, self.done, self.retain_graph
+        keep = None if self.retain_graph else self.keep
+        special = bool(self.cap_nodes) or self.anomaly
         heappop, heappush = heapq.heappop, heapq.heappush
         while heap:
             node = heappop(heap)[1]
             grads = pending.pop(node)
             inputs = node.inputs
-            if inputs is None:
-                raise RuntimeError(_SECOND_PASS.format(name=node.name()))
-            cls = type(node)
-            if node._meta:
+            cls = node.__class__
+            if inputs is None or special or node._meta is not None:
                 grads = self._node_pre(node, grads)
-            if cap_nodes and node in cap_nodes:
-                for oi, i in cap_nodes[node]:
-                    self.found[i] = grads[oi]
             if cls._saved_inputs:
                 for i, v in zip(cls._saved_inputs, node._versions):
                     if v is not None and inputs[i]._vc[0] != v:
@@ -209,18 +201,24 @@ class _Walk:
                     raise RuntimeError(_inplace_msg(node, out, node._outv))
             if raw and cls.backward_raw is not None:
                 gin = cls.backward_raw(node, *grads)
+                if gin.__class__ is not tuple:
+                    gin = (gin,)
             else:
                 gin = self._backward(node, cls, grads)
-            if type(gin) is not tuple:
-                gin = (gin,)
             if len(gin) != len(inputs):
                 gin = _check_count(node, gin, inputs)
-            if node._meta and "node_hooks" in node._meta:
+            if special or node._meta is not None:
                 gin = self._node_post(node, gin, grads)
-            if self.anomaly:
-                _check_anomaly(node, gin)
+            if keep is not None:  # free the node now; its inputs stay alive until the walk ends
+                keep.append(inputs)
+                node.inputs = None
             for inp, g in zip(inputs, gin):
-                if g is None or not isinstance(inp, Tensor) or not inp.requires_grad:
+                if (
+                    g is None
+                    or inp.__class__ is not Tensor
+                    and not isinstance(inp, Tensor)
+                    or not inp.requires_grad
+                ):
                     continue
                 if (g.shape if raw else g._data.shape) != inp._data.shape:
                     g = _unbroadcast(g, inp, node, raw)
@@ -234,19 +232,28 @@ class _Walk:
                     continue
                 slots = pending.get(nxt)
                 if slots is None:
-                    slots = pending[nxt] = [None] * (1 if nxt._raw else nxt.__dict__.get("_n_out", 1))
+                    pending[nxt] = [g] if nxt._raw else _slots(nxt, inp._oi, g)
                     heappush(heap, (-nxt.seq, nxt))
-                oi = inp._oi
-                slots[oi] = g if slots[oi] is None else slots[oi] + g
-            if not keep:
-                done.append(node)
+                else:
+                    oi = inp._oi
+                    slots[oi] = g if slots[oi] is None else slots[oi] + g
 
     def _backward(self, node: Function, cls: type, grads: list) -> Any:
         """Run the Tensor-level backward (custom Functions, ops without a raw rule, create_graph)."""
         if not cls._raw:
             grads = _materialize(node, grads, self.raw)
+            if not self.retain_graph:
+                gin = cls.backward(
+                    node, *(grads if not self.raw else [None if g is None else _make(g) for g in grads])
+                )
+                node._saved = None
+                if self.raw:
+                    gin = gin if type(gin) is tuple else (gin,)
+                    return tuple(g._data if isinstance(g, Tensor) else g for g in gin)
+                return gin if type(gin) is tuple else (gin,)
         if not self.raw:
-            return cls.backward(node, *grads)
+            gin = cls.backward(node, *grads)
+            return gin if gin.__class__ is tuple else (gin,)
         gin = cls.backward(node, *[None if g is None else _make(g) for g in grads])
         if type(gin) is not tuple:
             gin = (gin,)
@@ -259,7 +266,17 @@ class _Walk:
         return [g._data if isinstance(g, Tensor) else g for g in grads] if self.raw else list(grads)
 
     def _node_pre(self, node: Function, grads: list) -> list:
-        """Tensor hooks, node pre-hooks and retain_grad on a node's outputs."""
+        """Tensor hooks, node pre-hooks, retain_grad and captures (autograd.grad) on a node's outputs."""
+        if node.inputs is None:
+            raise RuntimeError(_SECOND_PASS.format(name=node.name()))
+        if node._meta is not None:
+            grads = self._hooks_pre(node, grads)
+        if node in self.cap_nodes:
+            for oi, i in self.cap_nodes[node]:
+                self.found[i] = grads[oi]
+        return grads
+
+    def _hooks_pre(self, node: Function, grads: list) -> list:
         meta = node._meta
         if not (meta.get("hooks") or meta.get("retain") or meta.get("node_hooks", {}).get("pre")):
             return grads
@@ -281,6 +298,14 @@ class _Walk:
         return self._unwrap(grads)
 
     def _node_post(self, node: Function, gin: tuple, grads: list) -> tuple:
+        """Node post-hooks and anomaly checks on the gradients a node produced."""
+        if node._meta is not None and "node_hooks" in node._meta:
+            gin = self._hooks_post(node, gin, grads)
+        if self.anomaly:
+            _check_anomaly(node, gin)
+        return gin
+
+    def _hooks_post(self, node: Function, gin: tuple, grads: list) -> tuple:
         gin_t, grads_t = tuple(self._wrap(gin)), tuple(self._wrap(grads))
         for h in list(node._meta["node_hooks"].get("post", ())):
             r = h(gin_t, grads_t)
@@ -310,6 +335,13 @@ class _Walk:
         return self.found
 
 
+def _slots(node: Function, oi: int, g: Any) -> list:
+    """The pending-gradient list of a multi-output node, with ``g`` at output ``oi``."""
+    slots = [None] * node.__dict__.get("_n_out", 1)
+    slots[oi] = g
+    return slots
+
+
 def _check_count(node: Function, gin: tuple, inputs: tuple) -> tuple:
     """Allow trailing Nones (for non-tensor arguments); anything else is a bug in the backward."""
     if len(gin) < len(inputs) or any(g is not None for g in gin[len(inputs) :]):
@@ -324,7 +356,8 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool, handed: set) -> None:
     """Add ``g`` into ``t.grad``; the stored grad never aliases another tensor's memory."""
     if t.grad is None:
         d = g._data
-        if d.base is not None or not d.flags.writeable or id(d) in handed:
+        # CuPy arrays have no 'writeable' flag (they always are)
+        if d.base is not None or not getattr(d.flags, "writeable", True) or id(d) in handed:
             g = Tensor._make(d.copy()) if not create_graph else g.clone()
         elif not create_graph and g.grad_fn is not None:
             g = g.detach()
@@ -348,15 +381,6 @@ def _unbroadcast(g: Any, inp: Tensor, node: Function, raw: bool) -> Any:
             f"{tuple(shape)}"
         )
     return sum_to_raw(g, shape) if raw else sum_to(g, shape)
-
-
-def _release(node: Function) -> None:
-    node.inputs = None
-    cls = node.__class__
-    if cls._saves_output:
-        node._out = None
-    if not cls._raw:
-        node._saved = None
 
 
 def _materialize(node: Function, grads: list, raw: bool) -> list:

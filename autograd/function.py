@@ -25,7 +25,9 @@ _make = Tensor._make
 class Function:
     """A node of the graph: the op applied, its inputs, and what backward needs."""
 
-    __slots__ = ("inputs", "seq", "_versions", "_out", "_outv", "_saved", "_meta", "__dict__", "__weakref__")
+    __slots__ = ("inputs", "seq", "_versions", "_out", "_saved", "__dict__", "__weakref__")
+    _meta = None  # hooks / retain_grad on this node's outputs (rare: stored per instance when set)
+    _outv = 0  # the output's version when saved (in-place ops on the output move it)
 
     _raw = False  # built-ins: forward on raw arrays
     _saved_inputs: tuple[int, ...] = ()  # built-ins: inputs backward reads (checked for in-place edits)
@@ -64,14 +66,12 @@ class Function:
         if needs and _grad_state.enabled:
             ctx.inputs = args
             ctx.seq = next(_seq)
-            ctx._meta = None
             if cls._saved_inputs:
                 ctx._versions = [
                     args[i]._vc[0] if isinstance(args[i], Tensor) else None for i in cls._saved_inputs
                 ]
             if cls._saves_output:
                 ctx._out = weakref.ref(out)
-                ctx._outv = 0
             if _grad_state.anomaly:
                 ctx.__dict__["_trace"] = "".join(traceback.format_stack()[:-1])
             out.grad_fn = ctx
@@ -208,8 +208,8 @@ def _op_error(cls: type, args: tuple, e: Exception) -> Exception:
 def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
     """PyTorch-style custom Function: forward sees Tensors, runs without recording."""
     ctx = _new(cls)
-    ctx._meta = None
     ctx._saved = ()
+    ctx.inputs = args  # forward may read ctx.needs_input_grad
     needs = _grad_state.enabled and any(isinstance(a, Tensor) and a.requires_grad for a in args)
     with no_grad():
         outs = cls.forward(ctx, *args, **kwargs)
@@ -296,7 +296,7 @@ class _DelayedError(Function):
 
 def _delayed_error(r: Tensor, name: str, anchors: tuple) -> Tensor:
     node = _new(_DelayedError)
-    node.inputs, node.seq, node._meta, node.op = anchors, next(_seq), None, name
+    node.inputs, node.seq, node.op = anchors, next(_seq), name
     out = _make(r._data)
     out.grad_fn, out.requires_grad = node, True
     return out

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .engine import grad as autograd_grad
-from .grad_mode import no_grad
+from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 
 
@@ -23,7 +23,7 @@ def _as_tuple(x: Any) -> tuple:
 def _numerical_jacobian(fn: Callable, inputs: tuple, idx: int, eps: float) -> list[np.ndarray]:
     """d(outputs)/d(inputs[idx]) by central differences, one column per input element."""
     x = inputs[idx]
-    host = x.backend.to_host(x._data)
+    host = np.array(x.backend.to_host(x._data), copy=True, order="C")  # so ``flat`` is a view of it
     flat = host.reshape(-1)
     cols: list[list[np.ndarray]] = []
     for k in range(flat.size):
@@ -74,16 +74,19 @@ def gradcheck(
                 stacklevel=2,
             )
     outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+    numeric_by_input = {i: _numerical_jacobian(fn, inputs, i, eps) for i in diff if inputs[i]._data.size}
     for oi, o in enumerate(outs):
-        if not o.requires_grad:
+        if o._data.dtype.kind != "f":
             continue
         n = o._data.size
         for i in diff:
             if n == 0 or inputs[i]._data.size == 0:
                 continue
-            numeric = _numerical_jacobian(fn, inputs, i, eps)[oi]
+            numeric = numeric_by_input[i][oi]
+            # an output that does not require grad has a zero analytical Jacobian: still compared, so a
+            # backward that silently cuts the graph (a detach) is caught
             analytic = np.zeros((n, inputs[i]._data.size))
-            for k in range(n):
+            for k in range(n if o.requires_grad else 0):
                 g = np.zeros(n)
                 g[k] = 1.0
                 gt = Tensor._make(
@@ -91,8 +94,7 @@ def gradcheck(
                     if o.backend.name != "cpu"
                     else g.reshape(o.shape).astype(o._data.dtype)
                 )
-                out = _as_tuple(fn(*inputs))
-                (gi,) = autograd_grad(out[oi], inputs[i], gt, allow_unused=True)
+                (gi,) = autograd_grad(o, inputs[i], gt, retain_graph=True, allow_unused=True)
                 if gi is not None:
                     analytic[k] = gi.backend.to_host(gi._data).astype(np.float64).reshape(-1)
             if not np.allclose(analytic, numeric.reshape(n, -1), atol=atol, rtol=rtol):
@@ -134,6 +136,10 @@ def gradgradcheck(
     diff = [x for x in inputs if isinstance(x, Tensor) and x.requires_grad]
 
     def first_grads(*xs: Any) -> tuple:
+        with enable_grad():  # the numerical Jacobian runs us under no_grad; we need a graph to differentiate
+            return _first_grads(*xs)
+
+    def _first_grads(*xs: Any) -> tuple:
         o = _as_tuple(fn(*xs))
         d = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
         gs = autograd_grad(o, d, grad_outputs, create_graph=True, allow_unused=True)

@@ -43,7 +43,7 @@ def _binary(cls: Any, op: str) -> Any:
     def f(self: Tensor, other: Any) -> Tensor:
         if type(other) is not Tensor:
             other = _other(op, self, other)
-        elif type(other._data) is not type(self._data):
+        elif type(other._data) is not type(self._data) or (self.is_cuda and other.device != self.device):
             other = _other(op, self, other)
         return cls.apply(self, other)
 
@@ -112,7 +112,7 @@ def _install() -> None:
     T.__matmul__ = lambda self, other: L.matmul(self, other)
     T.__rmatmul__ = lambda self, other: L.matmul(other, self)
     T.__floordiv__ = lambda self, other: floor_divide(self, other)
-    T.__rfloordiv__ = lambda self, other: floor_divide(_other("floor_divide", self, other), self, _rev=True)
+    T.__rfloordiv__ = lambda self, other: floor_divide(_other("floor_divide", self, other), self)
     T.__neg__ = lambda self: E.Neg.apply(self)
     T.__pos__ = lambda self: self
     T.__abs__ = lambda self: E.Abs.apply(self)
@@ -479,4 +479,37 @@ _TYPE_NAMES = {
     "uint8": "ByteTensor",
 }
 
+
+def _install_fast() -> None:
+    """Replace the hottest methods by single-frame versions (same semantics, see fastpath.py)."""
+    import operator
+
+    from . import fastpath as F
+
+    T = Tensor
+    for cls, op, fn in (
+        (E.Add, "add", operator.add),
+        (E.Sub, "sub", operator.sub),
+        (E.Mul, "mul", operator.mul),
+        (E.Div, "truediv", operator.truediv),
+    ):
+        slow, rslow = _binary(cls, op)
+        setattr(T, f"__{op}__", F.binary(cls, fn, slow))
+        setattr(T, f"__r{op}__", F.binary(cls, fn, rslow, reflected=True))
+    T.__neg__ = T.neg = F.unary(E.Neg, lambda b: operator.neg)
+    T.__matmul__ = T.matmul = F.matmul(L.MatMul, L.matmul)
+    for cls, name in (
+        (E.Exp, "exp"),
+        (E.Log, "log"),
+        (E.Tanh, "tanh"),
+        (E.Sqrt, "sqrt"),
+        (E.Sin, "sin"),
+        (E.Cos, "cos"),
+    ):
+        setattr(T, name, F.unary(cls, lambda b, n=name: getattr(b.xp, n)))
+    T.sigmoid = F.unary(E.Sigmoid, lambda b: b.sigmoid)
+    T.relu = F.unary(E.Relu, lambda b: lambda a, m=b.xp.maximum: m(a, 0))
+
+
 _install()
+_install_fast()

@@ -99,16 +99,18 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels):
 
     def put_along_axis_add(self, target: Any, index: Any, values: Any, axis: int) -> None:
         """Scatter-add ``values`` into ``target`` along ``axis`` at ``index`` (gather's backward)."""
-        xp = self.xp
-        idx = list(xp.indices(index.shape, sparse=True))
-        idx[axis] = index
-        self.scatter_add(target, tuple(idx), values)
+        self.scatter_add(target, self._along_axis(index, axis), values)
 
     def put_along_axis(self, target: Any, index: Any, values: Any, axis: int) -> None:
-        xp = self.xp
-        idx = list(xp.indices(index.shape, sparse=True))
-        idx[axis] = index
-        target[tuple(idx)] = values
+        target[self._along_axis(index, axis)] = values
+
+    def _along_axis(self, index: Any, axis: int) -> tuple:
+        """An open-mesh index selecting ``index`` along ``axis`` (CuPy's ``indices`` has no ``sparse``)."""
+        xp, nd = self.xp, index.ndim
+        return tuple(
+            index if d == axis else xp.arange(n).reshape((1,) * d + (n,) + (1,) * (nd - d - 1))
+            for d, n in enumerate(index.shape)
+        )
 
 
 def dtype_type(dtype: Any) -> type:

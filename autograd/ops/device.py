@@ -72,7 +72,8 @@ def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
     if dtype is not None:
         npd = dtypes.to_np(dtype)
         if out._data.dtype != npd:
-            out = Cast.apply(out, npd)
+            # integer/bool results are not differentiable: no graph, as in PyTorch
+            out = Cast.apply(out if npd.kind == "f" else out.detach(), npd)
             copy = False
     if copy:
         out = out.clone()

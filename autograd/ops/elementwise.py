@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from ..tensor import Tensor
-from .base import Primitive, raw_of, wants
+from .base import Primitive
 
 # backward_raw: the same rule on raw arrays, used when no higher-order graph is being built.
 
@@ -57,7 +57,11 @@ class Mul(Primitive):
     @staticmethod
     def backward_raw(ctx, g):
         a, b = ctx.inputs
-        return (g * raw_of(b) if wants(a) else None), (g * raw_of(a) if wants(b) else None)
+        if isinstance(b, Tensor):
+            if isinstance(a, Tensor):
+                return (g * b._data if a.requires_grad else None), (g * a._data if b.requires_grad else None)
+            return None, g * a
+        return g * b, None
 
 
 class Div(Primitive):
@@ -78,10 +82,14 @@ class Div(Primitive):
     @staticmethod
     def backward_raw(ctx, g):
         a, b = ctx.inputs
-        bd = raw_of(b)
-        ga = g / bd if wants(a) else None
-        gb = -g * raw_of(a) / (bd * bd) if wants(b) else None
-        return ga, gb
+        if not isinstance(b, Tensor):
+            return g / b, None
+        bd = b._data
+        ga = g / bd
+        if not b.requires_grad:
+            return ga, None
+        gb = -(ga * (a._data if isinstance(a, Tensor) else a)) / bd
+        return (ga if isinstance(a, Tensor) and a.requires_grad else None), gb
 
 
 class Pow(Primitive):
@@ -340,7 +348,7 @@ class Tanh(Primitive):
     @staticmethod
     def backward_raw(ctx, g):
         y = ctx._out()._data
-        return g * (1 - y * y)
+        return ctx.backend(y).tanh_backward(g, y)
 
 
 class Sigmoid(Primitive):
@@ -358,7 +366,7 @@ class Sigmoid(Primitive):
     @staticmethod
     def backward_raw(ctx, g):
         y = ctx._out()._data
-        return g * y * (1 - y)
+        return ctx.backend(y).sigmoid_backward(g, y)
 
 
 class Softplus(Primitive):
@@ -388,7 +396,8 @@ class Relu(Primitive):
 
     @staticmethod
     def backward_raw(ctx, g):
-        return g * (ctx._out()._data > 0)
+        y = ctx._out()._data
+        return ctx.backend(y).relu_backward(g, y)
 
 
 class Erf(Primitive):

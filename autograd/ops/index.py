@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor, _wrap_dim
-from .base import Primitive
+from .base import Primitive, check_same_device
 
 
 def _is_advanced(key: tuple) -> bool:
@@ -20,11 +20,13 @@ def raw_key(x: Tensor, key: Any) -> tuple:
     out = []
     for k in key:
         if isinstance(k, Tensor):
-            if type(k._data) is not type(x._data):
-                raise RuntimeError(
-                    f"index: indices are on {k.device} but the indexed tensor is on {x.device}; "
-                    "move the indices to the same device"
-                )
+            if type(k._data) is not type(x._data) or k.device != x.device:
+                if k.device.type != "cpu":
+                    raise RuntimeError(
+                        f"index: indices are on {k.device} but the indexed tensor is on {x.device}; "
+                        "move the indices to the same device"
+                    )
+                k = k.to(x.device)  # CPU indices are moved to the tensor's device, as in PyTorch
             if k._data.dtype.kind not in "biu":
                 raise IndexError(
                     f"index: tensors used as indices must be long, int or bool tensors, got {k.dtype}"
@@ -59,7 +61,9 @@ class GetItem(Primitive):
 
     @staticmethod
     def backward_raw(ctx, g):
-        return IndexAdd.forward(ctx, g, ctx.inputs[1], ctx.in_shape), None
+        from .reduce import as_array
+
+        return IndexAdd.forward(ctx, as_array(g), ctx.inputs[1], ctx.in_shape), None
 
 
 class IndexAdd(Primitive):
@@ -83,7 +87,7 @@ class IndexAdd(Primitive):
 class IndexPut(Primitive):
     """``out = a.clone(); out[key] = v`` (the out-of-place form of ``__setitem__``)."""
 
-    _saved_inputs = ()
+    op = "index_put"
 
     @staticmethod
     def forward(ctx, a, key, v, accumulate=False):
@@ -114,7 +118,9 @@ class Gather(Primitive):
     @staticmethod
     def forward(ctx, a, axis, index):
         ctx.in_shape = a.shape
-        return ctx.backend(a).take_along_axis(a, index, axis)
+        # PyTorch reads only the leading block of ``a`` that ``index`` covers on the other dims
+        block = tuple(slice(None) if d == axis else slice(0, n) for d, n in enumerate(index.shape))
+        return ctx.backend(a).take_along_axis(a[block], index, axis)
 
     @staticmethod
     def backward(ctx, g):
@@ -123,42 +129,61 @@ class Gather(Primitive):
         return ScatterAdd.apply(z, axis, index, g), None, None
 
 
+def _src_block(src: Any, index: Any) -> Any:
+    """The part of ``src`` that ``index`` covers (PyTorch allows a larger ``src``)."""
+    if src.shape == index.shape:
+        return src
+    return src[tuple(slice(0, n) for n in index.shape)]
+
+
+def _src_grad(g: Tensor, src: Tensor, index: Tensor) -> Tensor:
+    """The gradient for ``src``: zero outside the block that ``index`` covers."""
+    if src.shape == index.shape:
+        return g
+    return IndexAdd.apply(g, tuple(slice(0, n) for n in index.shape), src.shape)
+
+
 class Scatter(Primitive):
     """Out-of-place ``scatter``: a copy of ``a`` with ``src`` written at ``index`` along ``axis``."""
 
     @staticmethod
-    def forward(ctx, a, axis, index, src, reduce=None):
+    def forward(ctx, a, axis, index, src):
         out = a.copy()
         b = ctx.backend(a)
+        if hasattr(src, "shape") and src.ndim == index.ndim:
+            src = _src_block(src, index)
         if not hasattr(src, "shape") or src.shape != index.shape:
             src = b.xp.broadcast_to(b.xp.asarray(src, dtype=a.dtype), index.shape)
-        if reduce == "add":
-            b.put_along_axis_add(out, index, src, axis)
-        else:
-            b.put_along_axis(out, index, src, axis)
+        b.put_along_axis(out, index, src, axis)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        _, axis, index, src, _ = ctx.inputs
+        _, axis, index, src = ctx.inputs
         n = ctx.needs_input_grad
         ga = Scatter.apply(g, axis, index, 0.0) if n[0] else None
-        gs = Gather.apply(g, axis, index) if n[3] else None
-        return ga, None, None, gs, None
+        gs = _src_grad(Gather.apply(g, axis, index), src, index) if n[3] else None
+        return ga, None, None, gs
 
 
 class ScatterAdd(Primitive):
     @staticmethod
     def forward(ctx, a, axis, index, src):
         out = a.copy()
-        ctx.backend(a).put_along_axis_add(out, index, src, axis)
+        b = ctx.backend(a)
+        if hasattr(src, "shape") and src.ndim == index.ndim:
+            src = _src_block(src, index)
+        if not hasattr(src, "shape") or src.shape != index.shape:
+            src = b.xp.broadcast_to(b.xp.asarray(src, dtype=a.dtype), index.shape)
+        b.put_along_axis_add(out, index, src, axis)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        _, axis, index, _ = ctx.inputs
+        _, axis, index, src = ctx.inputs
         n = ctx.needs_input_grad
-        return (g if n[0] else None), None, None, (Gather.apply(g, axis, index) if n[3] else None)
+        gs = _src_grad(Gather.apply(g, axis, index), src, index) if n[3] else None
+        return (g if n[0] else None), None, None, gs
 
 
 class MaskMul(Primitive):
@@ -189,15 +214,33 @@ def setitem(x: Tensor, key: Any, value: Any) -> None:
     from .inplace import inplace_apply
 
     k = raw_key(x, key)
+    if not isinstance(value, Tensor | int | float | bool):
+        from ..creation import tensor
+
+        value = tensor(value, dtype=x.dtype, device=x.device)  # lists and host arrays
     if isinstance(value, Tensor):
-        if type(value._data) is not type(x._data):
-            raise RuntimeError(f"setitem: value is on {value.device} but the tensor is on {x.device}")
-        if value._data.dtype != x._data.dtype:
-            value = value.to(x.dtype)
-    inplace_apply(x, IndexPut, k, value, False, fast=lambda d, v: d.__setitem__(k, v))
+        if type(value._data) is not type(x._data) or value.device != x.device:
+            if value.device.type == "cpu" and value.ndim == 0 and not value.requires_grad:
+                value = value.item()  # a CPU scalar tensor acts as a Python scalar, as in PyTorch
+            else:
+                raise RuntimeError(
+                    f"index_put_: value is on {value.device} but the tensor is on {x.device}; "
+                    "move it with .to(device) first"
+                )
+    if isinstance(value, Tensor) and value._data.dtype != x._data.dtype:
+        value = value.to(x.dtype)
+    inplace_apply(x, IndexPut, k, value, False, fast=_put)
 
 
-def _check_index(op: str, x: Tensor, dim: int, index: Tensor) -> int:
+def _put(d: Any, key: tuple, v: Any, accumulate: bool) -> None:
+    try:
+        d[key] = v
+    except IndexError as e:
+        raise IndexError(f"index_put_: {e} (tensor of shape {d.shape})") from None
+
+
+def _check_index(op: str, x: Tensor, dim: int, index: Tensor, src: Any = None) -> int:
+    check_same_device(op, x, index, src)
     axis = _wrap_dim(dim, x.ndim, op)
     if not isinstance(index, Tensor) or index._data.dtype.kind not in "iu":
         raise RuntimeError(
@@ -208,6 +251,22 @@ def _check_index(op: str, x: Tensor, dim: int, index: Tensor) -> int:
             f"{op}: index tensor must have the same number of dimensions as input tensor "
             f"(index {tuple(index.shape)}, input {tuple(x.shape)})"
         )
+    for d, (n, m) in enumerate(zip(index.shape, x.shape)):
+        if d != axis and n > m:
+            raise RuntimeError(
+                f"{op}: expected index {tuple(index.shape)} to be no larger than input {tuple(x.shape)} "
+                f"apart from dimension {axis}"
+            )
+    if isinstance(src, Tensor):
+        if src.ndim != index.ndim or any(n > m for n, m in zip(index.shape, src.shape)):
+            raise RuntimeError(
+                f"{op}: expected index {tuple(index.shape)} to be no larger than src {tuple(src.shape)} "
+                "with the same number of dimensions"
+            )
+        if src._data.dtype != x._data.dtype:
+            raise RuntimeError(
+                f"{op}: expected self.dtype to be equal to src.dtype ({x.dtype} vs {src.dtype})"
+            )
     if index._data.size:
         lo, hi = int(index._data.min()), int(index._data.max())
         if lo < -x.shape[axis] or hi >= x.shape[axis]:
@@ -226,17 +285,25 @@ def gather(x: Tensor, dim: int, index: Tensor) -> Tensor:
 def scatter(
     x: Tensor, dim: int, index: Tensor, src: Any = None, *, value: Any = None, reduce: Any = None
 ) -> Tensor:
-    axis = _check_index("scatter", x, dim, index)
+    """Out-of-place ``Tensor.scatter``; ``reduce='add'`` accumulates like ``scatter_add``."""
     s = value if src is None else src
-    return Scatter.apply(x, axis, index, s, reduce)
+    if s is None:
+        raise TypeError("scatter: expected a src tensor or a value")
+    axis = _check_index("scatter", x, dim, index, s)
+    if reduce is None:
+        return Scatter.apply(x, axis, index, s)
+    if reduce == "add":
+        return ScatterAdd.apply(x, axis, index, s)
+    raise RuntimeError(f"scatter: reduce argument must be None or 'add', got {reduce!r}")
 
 
 def scatter_add(x: Tensor, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    axis = _check_index("scatter_add", x, dim, index)
+    axis = _check_index("scatter_add", x, dim, index, src)
     return ScatterAdd.apply(x, axis, index, src)
 
 
 def index_select(x: Tensor, dim: int, index: Tensor) -> Tensor:
+    check_same_device("index_select", x, index)
     axis = _wrap_dim(dim, x.ndim, "index_select")
     if not isinstance(index, Tensor) or index.ndim > 1 or index._data.dtype.kind not in "iu":
         raise IndexError("index_select: index must be a 1-D int64 tensor")
@@ -253,6 +320,7 @@ def masked_fill(x: Tensor, mask: Any, value: Any) -> Tensor:
     if isinstance(mask, Tensor):
         if mask._data.dtype.kind != "b":
             raise RuntimeError(f"masked_fill: expected a bool mask, got {mask.dtype}")
+        check_same_device("masked_fill", x, mask, value)
         m = mask._data
     else:
         m = x.backend.xp.asarray(mask, dtype=bool)

@@ -26,9 +26,10 @@ def inplace_apply(x: Tensor, cls: Any, *args: Any, fast: Any = None) -> Tensor:
             try:
                 fast(x._data, *raw)
             except (ValueError, TypeError) as e:
-                raise type(e)(
-                    f"{cls.op_name()}_: {e} (tensor of shape {tuple(x.shape)}, {x.dtype})"
-                ) from None
+                # shape and casting failures are RuntimeErrors in PyTorch (NumPy's own subclasses can't be
+                # rebuilt from a message anyway); a bad operand type stays a TypeError
+                kind = TypeError if type(e) is TypeError else RuntimeError
+                raise kind(f"{cls.op_name()}_: {e} (tensor of shape {tuple(x.shape)}, {x.dtype})") from None
         else:
             _write(x, cls.forward(cls.__new__(cls), x._data, *raw), cls)
         x._vc[0] += 1

@@ -52,6 +52,7 @@ class MatMul(Primitive):
 
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with PyTorch's broadcasting rules (1-d operands included)."""
     if not isinstance(b, Tensor) or not isinstance(a, Tensor):
         raise TypeError(f"matmul: expected Tensors, got {type(a).__name__} and {type(b).__name__}")
     if type(a._data) is not type(b._data):
@@ -64,9 +65,14 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     k_a = sa[-1]
     k_b = sb[-2] if len(sb) > 1 else sb[0]
     if k_a != k_b:
-        raise RuntimeError(
-            f"matmul: shapes {tuple(sa)} and {tuple(sb)} cannot be multiplied ({k_a} != {k_b})"
-        )
+        raise RuntimeError(f"matmul: shapes {tuple(sa)} and {tuple(sb)} are not aligned: {k_a} != {k_b}")
+    ba, bb = sa[:-2], sb[:-2]
+    for x, y in zip(reversed(ba), reversed(bb)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(
+                f"matmul: batch dimensions of shapes {tuple(sa)} and {tuple(sb)} do not broadcast: "
+                f"{tuple(ba)} vs {tuple(bb)}"
+            )
     if a._data.dtype != b._data.dtype:
         raise RuntimeError(
             f"matmul: expected both arguments to have the same dtype, but got {a.dtype} and {b.dtype}"

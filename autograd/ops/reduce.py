@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
-from ..tensor import _BY_TYPE, Tensor
+from ..tensor import _BY_TYPE, Tensor, _coerce
 from .base import Primitive, normalize_dims
+
+
+def as_array(g: Any) -> Any:
+    """A raw gradient as a backend array (NumPy arithmetic on 0-d arrays yields NumPy scalars)."""
+    return g if type(g) in _BY_TYPE else _coerce(g)
 
 
 def _keep_shape(shape: tuple, axes: tuple | None) -> tuple:
@@ -20,16 +26,24 @@ class Sum(Primitive):
     def forward(ctx, a, axes, keepdims, dtype=None):
         ctx.shape = a.shape
         ctx.axes = axes
+        ctx.in_dtype = a.dtype if dtype is not None and dtype != a.dtype else None
         return a.sum(axis=axes, keepdims=keepdims, dtype=dtype)
 
     @staticmethod
     def backward(ctx, g):
         g = g.reshape(_keep_shape(ctx.shape, ctx.axes))
+        if ctx.in_dtype is not None:
+            from .elementwise import Cast
+
+            g = Cast.apply(g, ctx.in_dtype)
         return g.expand(ctx.shape), None, None, None
 
     @staticmethod
     def backward_raw(ctx, g):
-        return expand_raw(g.reshape(_keep_shape(ctx.shape, ctx.axes)), ctx.shape), None, None, None
+        g = as_array(g).reshape(_keep_shape(ctx.shape, ctx.axes))
+        if ctx.in_dtype is not None:
+            g = g.astype(ctx.in_dtype)
+        return expand_raw(g, ctx.shape), None, None, None
 
 
 def sum_to_raw(a: Any, shape: tuple) -> Any:
@@ -44,6 +58,7 @@ def sum_to_raw(a: Any, shape: tuple) -> Any:
 
 def expand_raw(g: Any, shape: tuple) -> Any:
     """``g`` broadcast to ``shape`` as a fresh, writable array."""
+    g = as_array(g)
     out = _BY_TYPE[type(g)].xp.empty(shape, dtype=g.dtype)
     out[...] = g
     return out
@@ -80,11 +95,6 @@ class MaxReduce(Primitive):
 
     @staticmethod
     def forward(ctx, a, axes, keepdims, is_min, index=None):
-        if a.size == 0 and (axes is None or any(a.shape[i] == 0 for i in axes)):
-            raise RuntimeError(
-                f"{'min' if is_min else 'max'}: cannot reduce over a zero-size dimension (input shape {a.shape}); "
-                "specify a non-empty dim"
-            )
         ctx.axes, ctx.keepdims = axes, keepdims
         return (a.min if is_min else a.max)(axis=axes, keepdims=keepdims)
 
@@ -99,7 +109,7 @@ class MaxReduce(Primitive):
 
             ax = ctx.axes[0]
             z = x.backend.xp.zeros(x.shape, dtype=g._data.dtype)
-            return Scatter.apply(Tensor._make(z), ax, index.reshape(kshape), g, None), None, None, None, None
+            return Scatter.apply(Tensor._make(z), ax, index.reshape(kshape), g), None, None, None, None
         y = ctx.output().reshape(kshape)
         mask = x.eq(y).to(g.dtype)
         return g * mask / mask.sum(dim=ctx.axes, keepdim=True), None, None, None, None
@@ -112,7 +122,9 @@ class LogSumExp(Primitive):
     @staticmethod
     def forward(ctx, a, axes, keepdims):
         ctx.axes = axes
-        return ctx.backend(a).logsumexp(a, axes, keepdims)
+        b = ctx.backend(a)
+        with b.errstate():  # an empty or all -inf reduction is -inf, as in PyTorch, without a warning
+            return b.logsumexp(a, axes, keepdims)
 
     @staticmethod
     def backward(ctx, g):
@@ -171,10 +183,24 @@ class Cumprod(Primitive):
     @staticmethod
     def backward(ctx, g):
         x, ax = ctx.inputs
-        y = ctx.output()
         if bool((x == 0).any()):
-            raise RuntimeError("cumprod: backward through inputs containing zeros is not supported")
+            return _cumprod_grad_with_zeros(x, g, ax), None
+        y = ctx.output()
         return (g * y).flip(ax).cumsum(ax).flip(ax) / x, None
+
+
+def _cumprod_grad_with_zeros(x: Tensor, g: Tensor, ax: int) -> Tensor:
+    """d/dx_i of sum_j g_j prod_{k<=j} x_k, as sum_{j>=i} g_j prod_{k<=j, k!=i} x_k (O(n^2) memory)."""
+    n = x.shape[ax]
+    xm = x.movedim(ax, -1)
+    gm = g.movedim(ax, -1)
+    xp = x.backend.xp
+    eye = Tensor._make(xp.eye(n, dtype=bool))
+    # row i: x with element i replaced by 1, then cumulative products along the last axis
+    rows = xm.unsqueeze(-2).expand(*xm.shape[:-1], n, n).masked_fill(eye, 1.0).cumprod(-1)
+    upper = Tensor._make(xp.triu(xp.ones((n, n), dtype=x._data.dtype)))
+    grad = (rows * upper * gm.unsqueeze(-2)).sum(-1)
+    return grad.movedim(-1, ax)
 
 
 # ---- functions ---------------------------------------------------------------------------------
@@ -229,7 +255,11 @@ def var(
     axes = normalize_dims(dim, x.ndim, "var")
     n = _count(x.shape, axes)
     d = x - mean(x, axes, keepdim=True)
-    return sum(d * d, axes, keepdim) / max(n - correction, 0)
+    s = sum(d * d, axes, keepdim)
+    if n - correction <= 0:  # PyTorch gives inf/nan here; so do we, without NumPy's warning
+        with x.backend.errstate():
+            return s / 0.0
+    return s / (n - correction)
 
 
 def std(
@@ -238,13 +268,26 @@ def std(
     return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
 
 
+def _check_nonempty(x: Tensor, axes: tuple | None, name: str) -> None:
+    shape = x._data.shape
+    if x._data.size == 0 and (axes is None or builtins.any(shape[i] == 0 for i in axes)):
+        raise RuntimeError(
+            f"{name}: cannot reduce over a zero-size dimension (input shape {tuple(shape)}); "
+            "specify a non-empty dim"
+        )
+
+
 def _max_min(x: Tensor, dim: Any, keepdim: bool, is_min: bool) -> Any:
     name = "min" if is_min else "max"
     if isinstance(dim, Tensor):  # max(a, b) elementwise
         return x.minimum(dim) if is_min else x.maximum(dim)
     if dim is None:
+        _check_nonempty(x, None, name)
         return MaxReduce.apply(x, None, False, is_min, None)
     axes = normalize_dims(dim, x.ndim, name)
+    if len(axes) != 1:
+        raise TypeError(f"{name}: dim must be a single int, got {dim!r}; use amax/amin for several dims")
+    _check_nonempty(x, axes, name)
     if x.ndim == 0:
         return MaxReduce.apply(x, None, False, is_min, None), Tensor._make(x.backend.xp.asarray(0))
     xp = x.backend.xp
@@ -262,11 +305,13 @@ def _ValuesIndices(values: Tensor, indices: Tensor, name: str) -> Any:
 
 def amax(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, x.ndim, "amax") if dim != () else None
+    _check_nonempty(x, axes, "amax")
     return MaxReduce.apply(x, axes, keepdim, False, None)
 
 
 def amin(x: Tensor, dim: Any = (), keepdim: bool = False) -> Tensor:
     axes = normalize_dims(dim, x.ndim, "amin") if dim != () else None
+    _check_nonempty(x, axes, "amin")
     return MaxReduce.apply(x, axes, keepdim, True, None)
 
 
@@ -311,6 +356,12 @@ def cumsum(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     (ax,) = normalize_dims(dim, x.ndim, "cumsum")
+    if x._data.dtype.kind in "bu" or x._data.dtype.kind == "i" and x._data.dtype.itemsize < 8:
+        from .. import dtypes
+
+        x = x.to(dtypes.int64)  # PyTorch accumulates integer cumsums in int64
+    if x.ndim == 0:
+        return x.clone()
     return Cumsum.apply(x, ax)
 
 
@@ -318,6 +369,8 @@ def cumprod(x: Tensor, dim: int, *, dtype: Any = None) -> Tensor:
     if dtype is not None:
         x = x.to(dtype)
     (ax,) = normalize_dims(dim, x.ndim, "cumprod")
+    if x.ndim == 0:
+        return x.clone()
     return Cumprod.apply(x, ax)
 
 

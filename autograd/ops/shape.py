@@ -158,7 +158,14 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
             known *= s
     if shape.count(-1) > 1 or (-1 not in shape and known != n) or (-1 in shape and (known == 0 or n % known)):
         raise RuntimeError(f"reshape: shape {list(shape)} is invalid for input of size {n}")
-    return Reshape.apply(x, shape)
+    return _view_of(Reshape.apply(x, shape), x)
+
+
+def _view_of(out: Tensor, x: Tensor) -> Tensor:
+    """A result sharing ``x``'s memory shares its version counter, so in-place edits are seen by both."""
+    if out._data.base is not None and _shares(out._data, x._data):
+        out._vc = x._vc
+    return out
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
@@ -191,7 +198,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
         raise RuntimeError(f"permute: repeated dim in {list(dims)}")
     if axes == tuple(range(x.ndim)):
         return x
-    return Permute.apply(x, axes)
+    return _view_of(Permute.apply(x, axes), x)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -202,7 +209,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
         return x
     axes = list(range(x.ndim))
     axes[a], axes[b] = axes[b], axes[a]
-    return Permute.apply(x, tuple(axes))
+    return _view_of(Permute.apply(x, tuple(axes)), x)
 
 
 def t(x: Tensor) -> Tensor:
@@ -220,7 +227,7 @@ def mT(x: Tensor) -> Tensor:  # noqa: N802
 
 
 def T(x: Tensor) -> Tensor:  # noqa: N802
-    return x if x.ndim < 2 else Permute.apply(x, tuple(reversed(range(x.ndim))))
+    return x if x.ndim < 2 else _view_of(Permute.apply(x, tuple(reversed(range(x.ndim)))), x)
 
 
 def expand(x: Tensor, *shape: Any) -> Tensor:
@@ -247,7 +254,7 @@ def expand(x: Tensor, *shape: Any) -> Tensor:
     out = tuple(out)
     if out == x.shape:
         return x
-    return Expand.apply(x, out)
+    return _view_of(Expand.apply(x, out), x)
 
 
 def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
@@ -276,7 +283,7 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
         )
     d = dim % n
     shape = x.shape[:d] + (1,) + x.shape[d:]
-    return Reshape.apply(x, shape)
+    return _view_of(Reshape.apply(x, shape), x)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -365,6 +372,7 @@ def stack(tensors: Any, dim: int = 0) -> Tensor:
     tensors = list(tensors)
     if not tensors:
         raise RuntimeError("stack: expected a non-empty list of Tensors")
+    check_same_device("stack", *tensors)
     shape = tensors[0].shape
     for i, t in enumerate(tensors):
         if t.shape != shape:

@@ -121,3 +121,250 @@ def test_comparisons_have_no_graph(device):
         assert r.dtype == A.bool and not r.requires_grad
     assert (a > 1).logical_and(a < 3).tolist() == [False, True, False]
     assert (~(a > 1)).tolist() == [True, False, False]
+
+
+# ---- more operators, reuse, zero-size, in-place, NumPy references ------------------------------------
+
+
+def test_floor_divide_and_remainder(device):
+    check_op([(3, 4)], lambda a: a // 0.7, device=device, grad=False)
+    check_op([(3, 4)], lambda a: 3 // a, device=device, grad=False, low=0.5)
+    check_op([(3, 4), (3, 4)], lambda a, b: a % b, device=device, low=0.5, gradcheck=False)
+    x = A.tensor([7, -7], device=device)
+    assert (x // 2).tolist() == [3, -4] and (x % 3).tolist() == [1, 2] and (x // 2).dtype == A.int64
+    assert A.tensor([7.0, -7.0], device=device).div(2, rounding_mode="trunc").tolist() == [3.0, -3.0]
+    assert A.tensor([7.0, -7.0], device=device).div(2, rounding_mode="floor").tolist() == [3.0, -4.0]
+    # remainder's gradient w.r.t. the divisor (PyTorch has none): finite differences decide
+    a = A.tensor([1.3, -2.2, 3.7], dtype=A.float64, device=device, requires_grad=True)
+    b = A.tensor([0.7, 0.9, -1.1], dtype=A.float64, device=device, requires_grad=True)
+    assert A.gradcheck(lambda p, q: p % q, (a, b))
+    assert A.gradcheck(lambda p: 2.5 % p, (b,))
+    assert A.gradcheck(lambda p: p.fmod(0.7), (a,))
+
+
+def test_reflected_and_unary_operators(device):
+    check_op([(3,)], lambda a: 2**a, device=device)
+    check_op([(3,)], lambda a: 1.5 - (-a) + abs(a), device=device)
+    check_op([(2, 3)], lambda a: +a * 1, device=device)
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [lambda a: a * a + a, lambda a: (a * a).exp() / (a.abs() + 1), lambda a: a.tanh() * a.sigmoid() - a],
+    ids=["square_plus", "exp_div", "tanh_sigmoid"],
+)
+def test_reused_nodes(device, fn):
+    check_op([(3, 4)], fn, device=device)
+    check_op([(3, 4)], fn, device=device, noncontig=True)
+
+
+@pytest.mark.parametrize("name", ["exp", "log", "sqrt", "tanh", "sigmoid", "abs", "sin", "erf"])
+def test_unary_noncontiguous(device, name):
+    fn, lo, hi = UNARY[name]
+    check_op([(3, 4)], fn, device=device, low=lo, high=hi, noncontig=True)
+
+
+@pytest.mark.parametrize("name", sorted(BINARY))
+def test_binary_zero_size_broadcast(device, name):
+    check_op([(0, 1, 3), (2, 1)], BINARY[name], device=device, low=0.5, high=2.0)
+
+
+def test_clamp_variants(device):
+    check_op([(4, 5), (5,), (5,)], lambda a, lo, hi: a.clamp(lo, hi + 3), device=device)
+    check_op([(4, 5)], lambda a: a.clamp(max=0.2), device=device)
+    check_op([(4, 5)], lambda a: a.clip(-1, 1), device=device)
+    check_op([(4, 5), (4, 5), (5,)], lambda a, b, w: a.lerp(b, w), device=device)
+    with pytest.raises(RuntimeError, match="clamp: at least one of 'min' or 'max' must not be None"):
+        A.ones(2, device=device).clamp()
+
+
+def test_maximum_minimum_ties_like_torch(device):
+    a = np.array([1.0, 2.0, 3.0])
+    b = np.array([1.0, 0.0, 3.0])
+    check_op([a, b], lambda x, y: x.maximum(y), device=device, gradcheck=False)
+    check_op([a, b], lambda x, y: x.minimum(y), device=device, gradcheck=False)
+
+
+@pytest.mark.parametrize(
+    "fn, np_fn, lo",
+    [
+        (lambda a, b: a * b + a / b, lambda a, b: a * b + a / b, 0.5),
+        (lambda a, b: a**b, lambda a, b: a**b, 0.5),
+        (lambda a, b: a.maximum(b) - a.minimum(b), lambda a, b: np.maximum(a, b) - np.minimum(a, b), -2),
+        (lambda a, b: (a - b).abs().sqrt(), lambda a, b: np.sqrt(np.abs(a - b)), -2),
+        (lambda a, b: a.exp().log1p() + b.expm1(), lambda a, b: np.log1p(np.exp(a)) + np.expm1(b), -2),
+        (lambda a, b: a.sin() * b.cos() + a.tan(), lambda a, b: np.sin(a) * np.cos(b) + np.tan(a), -1),
+        (lambda a, b: a.sigmoid() + b.tanh(), lambda a, b: 1 / (1 + np.exp(-a)) + np.tanh(b), -3),
+        (lambda a, b: a.rsqrt() + b.reciprocal(), lambda a, b: 1 / np.sqrt(a) + 1 / b, 0.5),
+        (lambda a, b: A.where(a > b, a, b * 2), lambda a, b: np.where(a > b, a, b * 2), -2),
+        (
+            lambda a, b: a.clamp(-0.5, 0.5) + b.relu(),
+            lambda a, b: np.clip(a, -0.5, 0.5) + np.maximum(b, 0),
+            -2,
+        ),
+        (lambda a, b: a.lerp(b, 0.25), lambda a, b: a + 0.25 * (b - a), -2),
+    ],
+    ids=[
+        "arith",
+        "pow",
+        "maxmin",
+        "sqrt_abs",
+        "log1p_expm1",
+        "trig",
+        "sigmoid_tanh",
+        "rsqrt",
+        "where",
+        "clamp_relu",
+        "lerp",
+    ],
+)
+def test_elementwise_numpy_reference(device, fn, np_fn, lo):
+    from autograd_refs import check_np
+
+    rng = np.random.default_rng(3)
+    shapes = [rng.uniform(lo, 2.0, size=(2, 3)), rng.uniform(lo, 2.0, size=(3,))]
+    # keep away from kinks/ties so finite differences are valid
+    shapes[0][np.abs(shapes[0]) < 0.05] += 0.2
+    check_np(shapes, fn, np_fn, device=device)
+
+
+def test_erf_numpy_reference(device):
+    import math
+
+    x = A.tensor([-2.0, -0.5, 0.0, 0.3, 1.7], dtype=A.float64, device=device, requires_grad=True)
+    np.testing.assert_allclose(x.erf().detach().cpu().numpy(), [math.erf(v) for v in x.tolist()], atol=1e-6)
+    # a wider step: the array-module fallback of erf is accurate to ~1e-7, too coarse for eps=1e-6
+    assert A.gradcheck(lambda t: t.erf(), (x,), eps=1e-3, atol=1e-3)
+
+
+def test_comparisons_and_logical(device):
+    a = A.tensor([1.0, 2.0, 3.0], device=device)
+    b = A.tensor([3.0, 2.0, 1.0], device=device)
+    assert (a == b).tolist() == [False, True, False] and (a != b).tolist() == [True, False, True]
+    assert a.lt(b).tolist() == [True, False, False] and a.ge(b).tolist() == [False, True, True]
+    assert (a > 1.5).tolist() == [False, True, True] and (2 < a).tolist() == [False, False, True]
+    m, n = a > 1, b > 1
+    assert m.logical_and(n).tolist() == [False, True, False] and m.logical_or(n).tolist() == [
+        True,
+        True,
+        True,
+    ]
+    assert m.logical_xor(n).tolist() == [True, False, True] and m.logical_not().tolist() == [
+        True,
+        False,
+        False,
+    ]
+    assert (m & n).tolist() == [False, True, False] and (m | n).tolist() == [True, True, True]
+    assert (m ^ n).tolist() == [True, False, True] and A.logical_not(m).tolist() == [True, False, False]
+    assert (
+        a.isfinite().all().item() and not A.tensor([float("nan")], device=device).isnan().logical_not().item()
+    )
+    assert A.tensor([float("inf")], device=device).isinf().item()
+    assert a.equal(a.clone()) and not a.equal(b) and a.allclose(a + 1e-9)
+    assert (a == 2).dtype == A.bool and not (a.requires_grad_() > 1).requires_grad
+
+
+def test_sign_floor_ceil_round_values(device):
+    x = A.tensor([-1.5, -0.4, 0.0, 0.5, 2.5], device=device, requires_grad=True)
+    assert x.sign().tolist() == [-1.0, -1.0, 0.0, 1.0, 1.0]
+    assert x.floor().tolist() == [-2.0, -1.0, 0.0, 0.0, 2.0] and x.ceil().tolist() == [
+        -1.0,
+        -0.0,
+        0.0,
+        1.0,
+        3.0,
+    ]
+    assert x.round().tolist() == [-2.0, -0.0, 0.0, 0.0, 2.0]  # half to even, as PyTorch
+    assert A.tensor([1.234, 5.678], device=device).round(decimals=1).tolist() == pytest.approx([1.2, 5.7])
+    (x.sign() + x.floor() + x.ceil() + x.round()).sum().backward()
+    assert x.grad.tolist() == [0.0] * 5
+
+
+def test_inplace_arithmetic(device):
+    x = A.tensor([1.0, 2.0], device=device)
+    x.add_(1).sub_(0.5).mul_(4).div_(2)
+    assert x.tolist() == [3.0, 5.0] and x._version == 4
+    x += A.tensor([1.0, 1.0], device=device)
+    x -= 1
+    x *= 2
+    x /= 4
+    assert x.tolist() == [1.5, 2.5]
+    x.clamp_(0, 2)
+    assert x.tolist() == [1.5, 2.0]
+    x.exp_().log_()
+    assert x.tolist() == pytest.approx([1.5, 2.0])
+    i = A.tensor([1, 2], device=device)
+    with pytest.raises(RuntimeError, match="add_: .*(can't be cast|Cannot cast).*int64"):
+        i.add_(A.tensor([0.5, 0.5], dtype=A.float64, device=device))
+    with pytest.raises(
+        RuntimeError, match=r"mul_: output with shape \(2,\) doesn't match the broadcast shape \(2, 2\)|mul_"
+    ):
+        x.mul_(A.ones(2, 2, device=device))
+
+
+def test_inplace_differentiable(device):
+    check_op([(3, 4), (4,)], lambda a, b: _inplace_chain(a, b), device=device)
+
+
+def _inplace_chain(a, b):
+    c = a * 1
+    c.add_(b)
+    c.mul_(b)
+    c.sub_(1.5)
+    c.div_(2.0)
+    c.clamp_(-1.0, 1.0)
+    return c
+
+
+def test_dtype_promotion_like_torch(device):
+    f32 = A.ones(2, device=device)
+    i64 = A.ones(2, dtype=A.int64, device=device)
+    assert (f32 + f32).dtype == A.float32 and (i64 + i64).dtype == A.int64
+    assert (f32 * 2).dtype == A.float32 and (f32 * 2.5).dtype == A.float32 and (i64 * 2).dtype == A.int64
+    assert (A.ones(2, dtype=A.float16, device=device) * 2.0).dtype == A.float16
+    assert (f32 * True).dtype == A.float32
+
+
+@pytest.mark.xfail(strict=True, reason="binary ops promote with NumPy's rules, not PyTorch's (reported)")
+def test_mixed_dtype_promotion_like_torch(device):
+    f32 = A.ones(2, device=device)
+    i64 = A.ones(2, dtype=A.int64, device=device)
+    f64_0d = A.tensor(2.0, dtype=A.float64, device=device)
+    assert (f32 + i64).dtype == A.float32 and (i64 * f32).dtype == A.float32
+    assert (f32 * f64_0d).dtype == A.float32  # a 0-d tensor does not widen a dimensioned one
+    assert (i64 * 2.5).dtype == A.float32 and (i64 / 2).dtype == A.float32 and (i64 / i64).dtype == A.float32
+    assert (A.ones(2, dtype=A.float16, device=device) + A.tensor(1.0, device=device)).dtype == A.float16
+    assert (i64 + f64_0d).dtype == A.float64
+
+
+@pytest.mark.parametrize("dt", ["float16", "float64"])
+def test_ops_keep_float_dtype(device, dt):
+    dtype = getattr(A, dt)
+    x = A.tensor([[0.5, -1.0], [2.0, 3.0]], dtype=dtype, device=device, requires_grad=True)
+    fns = {
+        "exp": lambda: x.exp(),
+        "sigmoid": lambda: x.sigmoid(),
+        "softplus": lambda: A.softplus(x),
+        "tanh": lambda: x.tanh(),
+        "erf": lambda: x.erf(),
+        "sum": lambda: x.sum(),
+        "mean": lambda: x.mean(0),
+        "var": lambda: x.var(),
+        "matmul": lambda: x @ x,
+        "einsum": lambda: A.einsum("ij,jk", x, x),
+        "logsumexp": lambda: x.logsumexp(1),
+        "norm": lambda: x.norm(),
+        "cumsum": lambda: x.cumsum(0),
+        "prod": lambda: x.prod(),
+        "index": lambda: x[[0, 0]],
+        "amax": lambda: x.amax(1),
+        "pow": lambda: x**2,
+        "div": lambda: x / 3,
+        "scalar_ops": lambda: 2.0 * x - 1,
+    }
+    for name, f in fns.items():
+        y = f()
+        assert y.dtype == dtype, f"{name}: {y.dtype}"
+        x.grad = None
+        y.sum().backward()
+        assert x.grad.dtype == dtype, f"{name}: grad {x.grad.dtype}"

@@ -1,0 +1,144 @@
+"""Single-frame operator methods for the hottest primitives (``+ - * /``, ``@`` and common unary ops).
+
+They do exactly what ``Primitive.apply`` does for these ops, inlined, because the engine's per-op
+cost decides how every small model runs. Anything unusual (other devices, lists, anomaly mode) falls
+back to the generic path, so semantics live in one place: the Primitive classes.
+"""
+
+from __future__ import annotations
+
+import traceback
+import weakref
+from typing import Any
+
+import numpy as np
+
+from .function import _op_error, _seq
+from .grad_mode import state as _state
+from .tensor import _BY_TYPE, Tensor, _coerce
+
+_new = object.__new__
+_ndarray = np.ndarray
+
+
+def _same_place(sd: Any, od: Any) -> bool:
+    return type(od) is type(sd) and (type(sd) is _ndarray or od.device == sd.device)
+
+
+def _link(cls: type, out: Tensor, inputs: tuple, saved: list | None, saves_output: bool) -> None:
+    node = _new(cls)
+    node.inputs = inputs
+    node.seq = next(_seq)
+    if saved is not None:
+        node._versions = saved
+    if saves_output:
+        node._out = weakref.ref(out)
+    if _state.anomaly:
+        node.__dict__["_trace"] = "".join(traceback.format_stack()[:-2])
+    out.grad_fn = node
+    out.requires_grad = True
+
+
+def binary(cls: type, opfunc: Any, slow: Any, reflected: bool = False) -> Any:
+    """``self <op> other`` (or ``other <op> self`` when reflected) for Tensor/scalar operands."""
+    saves = bool(cls._saved_inputs)
+    saves_out = cls._saves_output
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        sd = self._data
+        if isinstance(other, Tensor):
+            od = other._data
+            if not _same_place(sd, od):
+                return slow(self, other)
+            rg = other.requires_grad
+            ov = other._vc[0] if saves else None
+        elif type(other) is float or type(other) is int:
+            od, rg, ov = other, False, None
+        else:
+            return slow(self, other)
+        try:
+            data = opfunc(od, sd) if reflected else opfunc(sd, od)
+        except (ValueError, TypeError) as e:
+            raise _op_error(cls, (other, self) if reflected else (self, other), e) from None
+        if type(data) not in _BY_TYPE:
+            data = _coerce(data)
+        out = _new(Tensor)
+        out._data = data
+        out.grad = None
+        out._vc = [0]
+        out._oi = 0
+        out._extra = None
+        if (self.requires_grad or rg) and _state.enabled:
+            sv = self._vc[0] if saves else None
+            if reflected:
+                _link(cls, out, (other, self), [ov, sv] if saves else None, saves_out)
+            else:
+                _link(cls, out, (self, other), [sv, ov] if saves else None, saves_out)
+        else:
+            out.grad_fn = None
+            out.requires_grad = False
+        return out
+
+    return method
+
+
+def unary(cls: type, kernel: Any) -> Any:
+    """``self.op()`` where ``kernel(backend)`` gives the array function for that backend."""
+    saves_in = bool(cls._saved_inputs)
+    saves_out = cls._saves_output
+    fns: dict[type, Any] = {}
+
+    def method(self: Tensor) -> Tensor:
+        sd = self._data
+        fn = fns.get(type(sd))
+        if fn is None:
+            fn = fns[type(sd)] = kernel(_BY_TYPE[type(sd)])
+        data = fn(sd)
+        if type(data) not in _BY_TYPE:
+            data = _coerce(data)
+        out = _new(Tensor)
+        out._data = data
+        out.grad = None
+        out._vc = [0]
+        out._oi = 0
+        out._extra = None
+        if self.requires_grad and _state.enabled:
+            _link(cls, out, (self,), [self._vc[0]] if saves_in else None, saves_out)
+        else:
+            out.grad_fn = None
+            out.requires_grad = False
+        return out
+
+    return method
+
+
+def matmul(cls: type, slow: Any) -> Any:
+    """``self @ other`` for two tensors of one dtype on one device; everything else goes to ``slow``."""
+
+    def method(self: Tensor, other: Any) -> Tensor:
+        sd = self._data
+        if not isinstance(other, Tensor):
+            return slow(self, other)
+        od = other._data
+        if not _same_place(sd, od) or sd.dtype is not od.dtype or not sd.ndim or not od.ndim:
+            return slow(self, other)
+        try:
+            data = sd @ od
+        except ValueError:
+            return slow(self, other)  # raises the op's own shape error
+        if type(data) not in _BY_TYPE:
+            data = _coerce(data)
+        out = _new(Tensor)
+        out._data = data
+        out.grad = None
+        out._vc = [0]
+        out._oi = 0
+        out._extra = None
+        if (self.requires_grad or other.requires_grad) and _state.enabled:
+            _link(cls, out, (self, other), [self._vc[0], other._vc[0]], False)
+        else:
+            out.grad_fn = None
+            out.requires_grad = False
+        return out
+
+    return method
