@@ -31,6 +31,18 @@ class FusedKernels:
         e = xp.exp(-xp.abs(x))
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
+    def sigmoid_backward(self, g: Any, y: Any) -> Any:
+        """Input gradient of sigmoid from its output: g * y * (1 - y)."""
+        return g * y * (1 - y)
+
+    def tanh_backward(self, g: Any, y: Any) -> Any:
+        """Input gradient of tanh from its output: g * (1 - y * y)."""
+        return g * (1 - y * y)
+
+    def relu_backward(self, g: Any, y: Any) -> Any:
+        """Input gradient of relu from its output: g where y > 0, else 0."""
+        return g * (y > 0)
+
     def softplus(self, x: Any) -> Any:
         xp = self.xp
         return (xp.maximum(x, 0) + xp.log1p(xp.exp(-xp.abs(x)))).astype(x.dtype, copy=False)

@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from devices import device_params  # noqa: E402
+from devices import device_params, gpu_available  # noqa: E402
 
 
 @pytest.fixture(params=device_params())
@@ -23,3 +23,14 @@ def _seed() -> None:
     import autograd
 
     autograd.manual_seed(0)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """@pytest.mark.gpu tests need real CuPy on a GPU; skip them (saying why) otherwise."""
+    if any(item.get_closest_marker("gpu") for item in items) and not gpu_available():
+        from backends import cuda
+
+        skip = pytest.mark.skip(reason=f"needs a CUDA GPU: {cuda._probe()[1]}")
+        for item in items:
+            if item.get_closest_marker("gpu"):
+                item.add_marker(skip)
