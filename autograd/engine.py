@@ -9,6 +9,7 @@ here, in one place, for every op.
 from __future__ import annotations
 
 import heapq
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -213,12 +214,12 @@ class _Walk:
                 keep.append(inputs)
                 node.inputs = None
             for inp, g in zip(inputs, gin):
-                if (
-                    g is None
-                    or inp.__class__ is not Tensor
-                    and not isinstance(inp, Tensor)
-                    or not inp.requires_grad
-                ):
+                if g is None or inp.__class__ is not Tensor and not isinstance(inp, Tensor):
+                    continue
+                if inp._extra is not None and "history" in inp._extra:
+                    self._historic(node, inp, g)  # modified in place after this node was recorded
+                    continue
+                if not inp.requires_grad:
                     continue
                 if (g.shape if raw else g._data.shape) != inp._data.shape:
                     g = _unbroadcast(g, inp, node, raw)
@@ -237,6 +238,28 @@ class _Walk:
                 else:
                     oi = inp._oi
                     slots[oi] = g if slots[oi] is None else slots[oi] + g
+
+    def _historic(self, node: Function, inp: Tensor, g: Any) -> None:
+        """Route ``g`` along the history ``inp`` had when ``node`` was recorded (before later in-place ops)."""
+        from .ops.inplace import history_at
+
+        fn, oi, rg = history_at(inp, node.seq)
+        if not rg:
+            return
+        if (g.shape if self.raw else g._data.shape) != inp._data.shape:
+            g = _unbroadcast(g, inp, node, self.raw)
+        if fn is None:
+            slot = self.leaves.get(id(inp))
+            if slot is None:
+                self.leaves[id(inp)] = [inp, g]
+            else:
+                slot[1] = slot[1] + g
+            return
+        slots = self.pending.get(fn)
+        if slots is None:
+            slots = self.pending[fn] = [None] * (1 if fn._raw else fn.__dict__.get("_n_out", 1))
+            heapq.heappush(self.heap, (-fn.seq, fn))
+        slots[oi] = g if slots[oi] is None else slots[oi] + g
 
     def _backward(self, node: Function, cls: type, grads: list) -> Any:
         """Run the Tensor-level backward (custom Functions, ops without a raw rule, create_graph)."""
@@ -357,7 +380,11 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool, handed: set) -> None:
     if t.grad is None:
         d = g._data
         # CuPy arrays have no 'writeable' flag (they always are)
-        if d.base is not None or not getattr(d.flags, "writeable", True) or id(d) in handed:
+        if (
+            (d.base is not None and (d.base.base is not None or sys.getrefcount(d.base) > 2))
+            or not getattr(d.flags, "writeable", True)
+            or id(d) in handed
+        ):  # a view of memory someone else holds (a view of a private temporary is kept as is)
             g = Tensor._make(d.copy()) if not create_graph else g.clone()
         elif not create_graph and g.grad_fn is not None:
             g = g.detach()

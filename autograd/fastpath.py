@@ -62,6 +62,8 @@ def binary(cls: type, opfunc: Any, slow: Any, reflected: bool = False) -> Any:
             raise _op_error(cls, (other, self) if reflected else (self, other), e) from None
         if type(data) not in _BY_TYPE:
             data = _coerce(data)
+        if data.dtype is not sd.dtype:
+            return slow(self, other)  # mixed dtypes: the slow path applies PyTorch's promotion rules
         out = _new(Tensor)
         out._data = data
         out.grad = None

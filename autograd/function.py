@@ -202,7 +202,8 @@ def _op_error(cls: type, args: tuple, e: Exception) -> Exception:
         f"{tuple(a.shape)} {a.dtype.name} on {a.device}" if isinstance(a, Tensor) else repr(a)[:40]
         for a in args
     )
-    return type(e)(f"{cls.op_name()}: {e} (inputs: {desc})")
+    kind = TypeError if type(e) is TypeError else RuntimeError  # shape errors are RuntimeErrors in PyTorch
+    return kind(f"{cls.op_name()}: {e} (inputs: {desc})")
 
 
 def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
@@ -231,9 +232,12 @@ def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
             continue
         if any(o is d for d in dirty):
             # in place: the node's input becomes a shell holding the old history
+            from .ops.inplace import record_history
+
             for j, a in enumerate(args):
                 if a is o:
                     inputs[j] = _shell(o)
+            record_history(o, ctx.seq)
             o._vc[0] += 1
         elif any(o is a for a in args):
             o = o.detach()  # returning an input unchanged gives a new tensor on the graph

@@ -55,10 +55,21 @@ class _Mode:
 
 
 class no_grad(_Mode):  # noqa: N801
-    """Disable graph recording (``with no_grad():`` or ``@no_grad()``)."""
+    """Disable graph recording (``with no_grad():``, ``@no_grad()`` or bare ``@no_grad``)."""
 
-    def __init__(self) -> None:
+    def __new__(cls, orig_func: Callable | None = None) -> Any:
+        if orig_func is not None:  # used as a bare decorator
+            if not callable(orig_func):
+                raise TypeError(f"no_grad: expected a function to decorate, got {type(orig_func).__name__}")
+            return super().__new__(cls).__init_copy__(_NO_GRAD)(orig_func)
+        return super().__new__(cls)
+
+    def __init__(self, orig_func: Callable | None = None) -> None:
         self._target = False
+
+
+_NO_GRAD = no_grad.__new__(no_grad)
+_NO_GRAD._target = False
 
 
 class enable_grad(_Mode):  # noqa: N801

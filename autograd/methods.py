@@ -39,18 +39,31 @@ def _other(op: str, a: Tensor, b: Any) -> Any:
         raise TypeError(f"{op}: unsupported operand type {type(b).__name__} for a Tensor") from None
 
 
+def _promote(op: str, a: Any, b: Any) -> tuple:
+    """Cast the operands to PyTorch's result dtype (``int64 + float32 -> float32``; true division of ints
+    gives the default float); Python scalars stay weak."""
+    from .creation import result_type
+
+    target = result_type(a, b).np
+    if op == "truediv" and target.kind in "biu":
+        target = dtypes.default_float
+    a = D.to(a, target) if isinstance(a, Tensor) and a._data.dtype != target else a
+    b = D.to(b, target) if isinstance(b, Tensor) and b._data.dtype != target else b
+    return a, b
+
+
 def _binary(cls: Any, op: str) -> Any:
     def f(self: Tensor, other: Any) -> Tensor:
         if type(other) is not Tensor:
             other = _other(op, self, other)
         elif type(other._data) is not type(self._data) or (self.is_cuda and other.device != self.device):
             other = _other(op, self, other)
-        return cls.apply(self, other)
+        return cls.apply(*_promote(op, self, other))
 
     def r(self: Tensor, other: Any) -> Tensor:
         if type(other) is not Tensor:
             other = _other(op, self, other)
-        return cls.apply(other, self)
+        return cls.apply(*_promote(op, other, self))
 
     f.__name__, r.__name__ = op, "r" + op
     return f, r

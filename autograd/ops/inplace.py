@@ -42,11 +42,29 @@ def inplace_apply(x: Tensor, cls: Any, *args: Any, fast: Any = None) -> Tensor:
     _write(x, res._data, cls)
     x._vc[0] += 1
     node = res.grad_fn
+    record_history(x, node.seq)
     x.grad_fn, x.requires_grad, x._oi = node, True, 0
     if cls._saves_output:
         node._out = weakref.ref(x)
         node._outv = x._vc[0]
     return x
+
+
+def record_history(x: Tensor, boundary: int) -> None:
+    """Remember x's history before an in-place op: nodes recorded before ``boundary`` consumed the old x.
+
+    The engine reads a node's input history through ``history_at`` so gradients flow along the graph as it
+    was when each node was recorded (PyTorch's edges), not as it is at backward time.
+    """
+    x._ext().setdefault("history", []).append((boundary, x.grad_fn, x._oi, x.requires_grad))
+
+
+def history_at(x: Tensor, seq: int) -> tuple:
+    """(grad_fn, output index, requires_grad) of ``x`` as seen by a node recorded at ``seq``."""
+    for boundary, fn, oi, rg in x._extra["history"]:
+        if seq < boundary:
+            return fn, oi, rg
+    return x.grad_fn, x._oi, x.requires_grad
 
 
 def _write(x: Tensor, value: Any, cls: Any) -> None:

@@ -325,7 +325,6 @@ def test_dtype_promotion_like_torch(device):
     assert (f32 * True).dtype == A.float32
 
 
-@pytest.mark.xfail(strict=True, reason="binary ops promote with NumPy's rules, not PyTorch's (reported)")
 def test_mixed_dtype_promotion_like_torch(device):
     f32 = A.ones(2, device=device)
     i64 = A.ones(2, dtype=A.int64, device=device)
