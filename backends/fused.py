@@ -11,11 +11,21 @@ from typing import Any
 
 import numpy as np
 
-try:  # scipy's erf/expit are single ufuncs; without scipy, fall back to compositions
-    from scipy.special import erf as _scipy_erf
-    from scipy.special import expit as _scipy_expit
-except ImportError:  # pragma: no cover - depends on the environment
-    _scipy_erf = _scipy_expit = None
+_SPECIAL: dict = {}
+
+
+def _scipy(name: str) -> Any:
+    """scipy.special's ufunc ``name`` (single-pass erf/expit), or None without scipy; imported on first use
+    because importing scipy costs about a second."""
+    if name not in _SPECIAL:
+        try:
+            import scipy.special
+
+            _SPECIAL[name] = getattr(scipy.special, name)
+        except ImportError:  # pragma: no cover - depends on the environment
+            _SPECIAL[name] = None
+    return _SPECIAL[name]
+
 
 _math_erf = np.frompyfunc(math.erf, 1, 1)
 
@@ -25,8 +35,9 @@ class FusedKernels:
 
     def sigmoid(self, x: Any) -> Any:
         xp = self.xp
-        if xp is np and _scipy_expit is not None:
-            return _scipy_expit(x).astype(x.dtype, copy=False)  # scipy computes float16 in float64
+        expit = _scipy("expit") if xp is np else None
+        if expit is not None:
+            return expit(x).astype(x.dtype, copy=False)  # scipy computes float16 in float64
         # exp of a non-positive number never overflows: pick the formula by sign
         e = xp.exp(-xp.abs(x))
         return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
@@ -145,8 +156,9 @@ class FusedKernels:
 
     def erf(self, x: Any) -> Any:
         if self.xp is np:
-            if _scipy_erf is not None:
-                return _scipy_erf(x).astype(x.dtype, copy=False)
+            erf = _scipy("erf")
+            if erf is not None:
+                return erf(x).astype(x.dtype, copy=False)
             return _math_erf(x).astype(x.dtype)
         return self._erf_xp(x)
 
