@@ -7,6 +7,7 @@ only where a custom kernel is faster.
 
 from __future__ import annotations
 
+import abc
 import contextlib
 from typing import Any
 
@@ -19,7 +20,7 @@ from .optim_kernels import OptimKernels
 from .pool import PoolKernels
 
 
-class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels):
+class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, abc.ABC):
     """A device's kernels. Subclasses set ``xp``, ``name`` and the host/device copies."""
 
     name = "abstract"
@@ -27,16 +28,17 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels):
     array_types: tuple[type, ...] = ()
 
     # ---- placement -------------------------------------------------------------------------
+    @abc.abstractmethod
     def device_of(self, arr: Any) -> Device:
-        raise NotImplementedError  # abstract: every concrete backend defines it
+        """The device an array of this backend lives on."""
 
+    @abc.abstractmethod
     def to_host(self, arr: Any) -> np.ndarray:
         """A NumPy copy (or view, on the CPU) of a backend array."""
-        raise NotImplementedError  # abstract
 
+    @abc.abstractmethod
     def from_host(self, arr: np.ndarray, device: Device) -> Any:
         """A backend array on ``device`` holding the host array's values."""
-        raise NotImplementedError  # abstract
 
     def synchronize(self, device: Device | None = None) -> None:
         """Wait for queued work on the device (a no-op on the CPU)."""
@@ -54,11 +56,13 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels):
         return self.xp.asarray(data, dtype=dtype)
 
     # ---- random numbers: one seeded generator per backend (per device on CUDA) ---------------
+    @abc.abstractmethod
     def manual_seed(self, seed: int) -> None:
-        raise NotImplementedError  # abstract
+        """Seed this backend's generator(s)."""
 
+    @abc.abstractmethod
     def generator(self, device: Device | None = None) -> Any:
-        raise NotImplementedError  # abstract
+        """The seeded random generator for ``device``."""
 
     def uniform(self, shape: tuple, dtype: Any, low: float = 0.0, high: float = 1.0, device=None) -> Any:
         g = self.generator(device)
