@@ -43,8 +43,8 @@ class _Linear(Primitive):
         if w.requires_grad:
             if g.ndim == 1:
                 gw = g[:, None] * xd[None, :]
-            else:  # (x.T @ g).T: BLAS runs x.T @ g much faster than g.T @ x
-                gw = (xd.reshape(-1, xd.shape[-1]).T @ g.reshape(-1, g.shape[-1])).T
+            else:  # g.T @ x: a C-contiguous grad, like the weight (an F-ordered one makes the update ~2.5x slower)
+                gw = g.reshape(-1, g.shape[-1]).T @ xd.reshape(-1, xd.shape[-1])
         if b is not None and b.requires_grad:
             gb = g.reshape(-1, g.shape[-1]).sum(0) if g.ndim > 1 else g
         return gx, gw, gb

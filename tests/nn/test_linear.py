@@ -210,3 +210,20 @@ def test_parameter_list_and_dict(device):
     assert list(h.pd.keys()) == ["scale", "shift"] and "shift" in h.pd
     del h.pd["scale"]
     assert list(dict(h.named_parameters())) == ["ps.0", "pd.shift"]
+
+
+@pytest.mark.parametrize("lead", [(6,), (2, 3)])
+def test_linear_weight_grad_is_contiguous_and_exact(device, lead):
+    # the weight grad comes out C-contiguous like the weight (a transposed one slows the optimizer step)
+    rng = np.random.default_rng(0)
+    xn = rng.standard_normal((*lead, 5))
+    wn = rng.standard_normal((4, 5))
+    gn = rng.standard_normal((*lead, 4))
+    x = A.tensor(xn, device=device, requires_grad=True)
+    w = A.tensor(wn, device=device, requires_grad=True)
+    b = A.zeros(4, device=device, dtype=A.float64, requires_grad=True)
+    F.linear(x, w, b).backward(A.tensor(gn, device=device))
+    assert w.grad.is_contiguous()
+    np.testing.assert_allclose(to_numpy(w.grad), gn.reshape(-1, 4).T @ xn.reshape(-1, 5), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(b.grad), gn.reshape(-1, 4).sum(0), rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(x.grad), gn @ wn, rtol=1e-12)
