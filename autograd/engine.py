@@ -16,7 +16,7 @@ from typing import Any
 from .function import _SECOND_PASS, Function, _inplace_msg
 from .grad_mode import set_grad_enabled
 from .grad_mode import state as _grad_state
-from .tensor import _BY_TYPE, Tensor
+from .tensor import _BY_TYPE, Tensor, _last_inplace
 
 _make = Tensor._make
 
@@ -185,21 +185,18 @@ class _Walk:
         keep = None if self.retain_graph else self.keep
         special = bool(self.cap_nodes) or self.anomaly
         heappop, heappush = heapq.heappop, heapq.heappush
+        last_inplace = _last_inplace
         while heap:
             node = heappop(heap)[1]
             grads = pending.pop(node)
             inputs = node.inputs
             cls = node.__class__
-            if inputs is None or special or node._meta is not None:
+            hooked = special or node._meta is not None
+            if hooked or inputs is None:
                 grads = self._node_pre(node, grads)
-            if cls._saved_inputs:
-                for i, v in zip(cls._saved_inputs, node._versions):
-                    if v is not None and inputs[i]._vc[0] != v:
-                        raise RuntimeError(_inplace_msg(node, inputs[i], v))
-            if cls._saves_output:
-                out = node._out()
-                if out is not None and out._vc[0] != node._outv:
-                    raise RuntimeError(_inplace_msg(node, out, node._outv))
+            stale = node.seq < last_inplace[0]  # something was edited in place after this node was recorded
+            if stale:
+                _check_versions(node, cls, inputs)
             if raw and cls.backward_raw is not None:
                 gin = cls.backward_raw(node, *grads)
                 if gin.__class__ is not tuple:
@@ -208,7 +205,7 @@ class _Walk:
                 gin = self._backward(node, cls, grads)
             if len(gin) != len(inputs):
                 gin = _check_count(node, gin, inputs)
-            if special or node._meta is not None:
+            if hooked:
                 gin = self._node_post(node, gin, grads)
             if keep is not None:  # free the node now; its inputs stay alive until the walk ends
                 keep.append(inputs)
@@ -216,7 +213,7 @@ class _Walk:
             for inp, g in zip(inputs, gin):
                 if g is None or inp.__class__ is not Tensor and not isinstance(inp, Tensor):
                     continue
-                if inp._extra is not None and "history" in inp._extra:
+                if stale and inp._extra is not None and "history" in inp._extra:
                     self._historic(node, inp, g)  # modified in place after this node was recorded
                     continue
                 if not inp.requires_grad:
@@ -356,6 +353,18 @@ class _Walk:
         if self.raw:
             return [_make(g) if g is not None and not isinstance(g, Tensor) else g for g in self.found]
         return self.found
+
+
+def _check_versions(node: Function, cls: type, inputs: tuple) -> None:
+    """Raise if a tensor this node's backward reads was modified in place since it was recorded."""
+    if cls._saved_inputs:
+        for i, v in zip(cls._saved_inputs, node._versions):
+            if v is not None and inputs[i]._vc[0] != v:
+                raise RuntimeError(_inplace_msg(node, inputs[i], v))
+    if cls._saves_output:
+        out = node._out()
+        if out is not None and out._vc[0] != node._outv:
+            raise RuntimeError(_inplace_msg(node, out, node._outv))
 
 
 def _slots(node: Function, oi: int, g: Any) -> list:

@@ -8,16 +8,14 @@ Built-in primitives set ``_raw = True``: their ``forward`` runs on backend array
 from __future__ import annotations
 
 import functools
-import itertools
 import traceback
 import weakref
 from typing import Any
 
 from .grad_mode import no_grad
 from .grad_mode import state as _grad_state
-from .tensor import _BY_TYPE, Tensor
+from .tensor import _BY_TYPE, Tensor, _seq, bump_version
 
-_seq = itertools.count()
 _new = object.__new__
 _make = Tensor._make
 
@@ -238,7 +236,7 @@ def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
                 if a is o:
                     inputs[j] = _shell(o)
             record_history(o, ctx.seq)
-            o._vc[0] += 1
+            bump_version(o)
         elif any(o is a for a in args):
             o = o.detach()  # returning an input unchanged gives a new tensor on the graph
         if id(o) in non_diff or o._data.dtype.kind != "f":

@@ -13,7 +13,7 @@ from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
 from .ops.inplace import inplace_apply
-from .tensor import Tensor
+from .tensor import Tensor, bump_version
 
 _SCALARS = (int, float, bool)
 
@@ -316,6 +316,161 @@ def _install() -> None:
         "full", self, dtype, device, size, fill_value, requires_grad=requires_grad
     )
 
+    # PyTorch aliases and composites a ported script expects (API-parity audit)
+    from .ops.results import MaxMinResult
+
+    def log_softmax(self, dim, dtype=None):
+        x = self if dtype is None else D.to(self, dtype)
+        return x - x.logsumexp(dim, keepdim=True)
+
+    def softmax(self, dim, dtype=None):
+        x = self if dtype is None else D.to(self, dtype)
+        e = (x - x.amax(dim, keepdim=True).detach()).exp()
+        return e / e.sum(dim, keepdim=True)
+
+    T.log_softmax, T.softmax = log_softmax, softmax
+    T.type_as = lambda self, other: D.to(self, other.dtype)
+    T.is_cpu = property(lambda self: self.device.type == "cpu")
+    T.get_device = lambda self: self.device.index or 0 if self.is_cuda else -1
+    T.ndimension = lambda self: self._data.ndim
+    T.ravel = lambda self: S.reshape(self, (-1,))
+    T.moveaxis = S.movedim
+    T.greater, T.greater_equal, T.less, T.less_equal = T.gt, T.ge, T.lt, T.le
+    T.not_equal, T.positive, T.sgn, T.fix = T.ne, lambda self: self, T.sign, T.trunc
+    T.clamp_min_ = lambda self, m: clamp_(self, min=m)
+    T.clamp_max_ = lambda self, m: clamp_(self, max=m)
+    T.fliplr = lambda self: S.flip(self, (1,))
+    T.flipud = lambda self: S.flip(self, (0,))
+    T.frac = lambda self: self - self.trunc()
+    T.sinh = lambda self: (self.exp() - (-self).exp()) * 0.5
+    T.cosh = lambda self: (self.exp() + (-self).exp()) * 0.5
+    T.addcmul = lambda self, tensor1, tensor2, *, value=1: self + value * tensor1 * tensor2
+    T.addcdiv = lambda self, tensor1, tensor2, *, value=1: self + value * tensor1 / tensor2
+    T.addmm = lambda self, mat1, mat2, *, beta=1, alpha=1: beta * self + alpha * L.mm(mat1, mat2)
+    T.mv = lambda self, vec: L.matmul(self, vec)
+    T.dist = lambda self, other, p=2: R.norm(self - other, p)
+    T.isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: Tensor._make(
+        self.backend.xp.isclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+    )
+    T.count_nonzero = lambda self, dim=None: Tensor._make(
+        self.backend.xp.asarray(self.backend.xp.count_nonzero(self._data, axis=dim), dtype="int64")
+    )
+    T.nansum = lambda self, dim=None, keepdim=False, *, dtype=None: R.sum(
+        where(self.isnan(), 0.0, self), dim, keepdim, dtype=dtype
+    )
+    T.nanmean = lambda self, dim=None, keepdim=False, *, dtype=None: (
+        T.nansum(self, dim, keepdim, dtype=dtype) / (R.sum(self.isnan().logical_not(), dim, keepdim))
+    )
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        fi = self.backend.xp.finfo(self._data.dtype)
+        d = self._data
+        out = where(self.isnan(), nan, self)
+        out = where(Tensor._make(d == float("inf")), fi.max if posinf is None else posinf, out)
+        return where(Tensor._make(d == float("-inf")), fi.min if neginf is None else neginf, out)
+
+    T.nan_to_num = nan_to_num
+
+    def argsort(self, dim=-1, descending=False, stable=False):
+        xp, d = self.backend.xp, self._data
+        if descending:
+            idx = xp.flip(xp.argsort(xp.flip(d, axis=dim), axis=dim, kind="stable"), axis=dim)
+            idx = d.shape[dim] - 1 - idx if d.ndim else idx
+        else:
+            idx = xp.argsort(d, axis=dim, kind="stable" if stable else None)
+        return Tensor._make(xp.ascontiguousarray(idx).astype("int64"))
+
+    def sort(self, dim=-1, descending=False, stable=False):
+        if self.ndim == 0:
+            return MaxMinResult(self.clone(), Tensor._make(self.backend.xp.asarray(0, dtype="int64")))
+        idx = argsort(self, dim, descending, stable)
+        return MaxMinResult(I.gather(self, dim, idx), idx)
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+        if not 0 <= k <= (self.shape[dim] if self.ndim else 1):
+            raise RuntimeError(f"topk: k ({k}) is out of range for dim {dim} of size {tuple(self.shape)}")
+        _, idx = sort(self, dim, descending=largest, stable=True)
+        idx = S.narrow(idx, dim, 0, k) if self.ndim else idx
+        idx = idx.contiguous()
+        return MaxMinResult(I.gather(self, dim, idx) if self.ndim else self.clone(), idx)
+
+    T.argsort, T.sort, T.topk = argsort, sort, topk
+    T.msort = lambda self: sort(self, 0).values
+
+    def nonzero(self, *, as_tuple=False):
+        xp = self.backend.xp
+        nz = xp.nonzero(self._data if self.ndim else self._data.reshape(1))
+        if as_tuple:
+            return tuple(Tensor._make(i.astype("int64")) for i in nz)
+        return Tensor._make(xp.ascontiguousarray(xp.stack(nz, axis=1).astype("int64")))
+
+    T.nonzero = nonzero
+    T.argwhere = lambda self: nonzero(self)
+
+    def masked_select(self, mask):
+        shape = self.backend.xp.broadcast_shapes(self.shape, mask.shape)
+        x = self if self.shape == shape else S.expand(self, shape)
+        return x[mask if mask.shape == shape else S.expand(mask, shape)]
+
+    T.masked_select = masked_select
+
+    def repeat_interleave(self, repeats, dim=None, *, output_size=None):
+        x = S.reshape(self, (-1,)) if dim is None else self
+        d = 0 if dim is None else dim
+        xp = x.backend.xp
+        reps = repeats._data if isinstance(repeats, Tensor) else repeats
+        idx = xp.repeat(xp.arange(x.shape[d]), reps)
+        return I.index_select(x, d, Tensor._make(idx.astype("int64")))
+
+    T.repeat_interleave = repeat_interleave
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        x = S.movedim(self, (dim1, dim2), (-2, -1))
+        n, m = x.shape[-2], x.shape[-1]
+        length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
+        xp = x.backend.xp
+        rows = xp.arange(length) + max(0, -offset)
+        cols = xp.arange(length) + max(0, offset)
+        return x[..., Tensor._make(rows.astype("int64")), Tensor._make(cols.astype("int64"))]
+
+    def diag(self, diagonal=0):
+        if self.ndim == 2:
+            return diagonal_(self, diagonal)
+        if self.ndim != 1:
+            raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {tuple(self.shape)}")
+        from .creation import eye
+
+        n, k = self.shape[0], diagonal
+        m = self.unsqueeze(-1) * eye(n, dtype=self.dtype, device=self.device)
+        return S.pad(m, (k, 0, 0, k) if k >= 0 else (0, -k, -k, 0))
+
+    diagonal_ = diagonal
+    T.diagonal, T.diag = diagonal, diag
+    T.trace = lambda self: diagonal(self).sum()
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
+        xp = self.backend.xp
+        res = xp.unique(self._data, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+        if not (return_inverse or return_counts):
+            return Tensor._make(res)
+        out = [Tensor._make(res[0])]
+        if return_inverse:
+            inv = res[1].reshape(self.shape if dim is None else (self.shape[dim],))
+            out.append(Tensor._make(inv.astype("int64")))
+        if return_counts:
+            out.append(Tensor._make(res[-1].astype("int64")))
+        return tuple(out)
+
+    T.unique = unique
+
+    def bernoulli(self, p=None, *, generator=None):
+        be = self.backend
+        prob = self._data if p is None else _raw(p)
+        draw = be.uniform(self.shape, self._data.dtype, device=self.device)
+        return Tensor._make((draw < prob).astype(self._data.dtype))
+
+    T.bernoulli = bernoulli
+
 
 def _new(kind: str, self: Tensor, dtype: Any, device: Any, *args: Any, requires_grad: bool = False) -> Tensor:
     from . import creation
@@ -418,7 +573,7 @@ def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
         ) from None
     if not (_grad_state.enabled and (src.requires_grad or self.requires_grad)):
         self._data[...] = src._data
-        self._vc[0] += 1
+        bump_version(self)
         return self
     return I.setitem(self, (Ellipsis,), src) or self
 
@@ -429,7 +584,7 @@ def _assign(self: Tensor, result: Tensor) -> Tensor:
         I.setitem(self, (Ellipsis,), result)
     else:
         self._data[...] = result._data
-        self._vc[0] += 1
+        bump_version(self)
     return self
 
 
@@ -449,7 +604,7 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
             )
         return _assign(self, self * 0 + value)
     self._data.fill(value)
-    self._vc[0] += 1
+    bump_version(self)
     return self
 
 
@@ -468,7 +623,7 @@ def _random_(self: Tensor, kind: str, a: Any, b: Any) -> Tensor:
     else:
         vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
     self._data[...] = vals
-    self._vc[0] += 1
+    bump_version(self)
     return self
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import backends
@@ -10,6 +11,17 @@ from . import dtypes
 from .grad_mode import state as _grad_state
 
 _BY_TYPE = backends._BY_TYPE
+
+# One increasing counter orders graph nodes (their ``seq``) and in-place edits alike, so the engine can
+# skip the per-input version checks of any node recorded after the last in-place edit anywhere.
+_seq = itertools.count(1)
+_last_inplace = [0]
+
+
+def bump_version(t: Tensor) -> None:
+    """Record an in-place change of ``t``'s memory (every in-place write must call this)."""
+    t._vc[0] += 1
+    _last_inplace[0] = next(_seq)
 
 
 class Tensor:

@@ -7,6 +7,7 @@ import warnings
 from typing import Any
 
 from autograd import Tensor, no_grad
+from autograd.tensor import bump_version
 
 __all__ = [
     "calculate_gain",
@@ -35,7 +36,7 @@ def _check(op: str, tensor: Any) -> None:
 def _write(tensor: Tensor, arr: Any) -> Tensor:
     """Store a backend array of the tensor's shape into it (in place) and bump its version."""
     tensor._data[...] = arr.astype(tensor._data.dtype, copy=False)
-    tensor._vc[0] += 1
+    bump_version(tensor)
     return tensor
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..tensor import Tensor
+from ..tensor import _BY_TYPE, Tensor
 from .base import Primitive
 
 # backward_raw: the same rule on raw arrays, used when no higher-order graph is being built.
@@ -348,7 +348,7 @@ class Tanh(Primitive):
     @staticmethod
     def backward_raw(ctx, g):
         y = ctx._out()._data
-        return ctx.backend(y).tanh_backward(g, y)
+        return _BY_TYPE[y.__class__].tanh_backward(g, y)
 
 
 class Sigmoid(Primitive):
@@ -366,7 +366,7 @@ class Sigmoid(Primitive):
     @staticmethod
     def backward_raw(ctx, g):
         y = ctx._out()._data
-        return ctx.backend(y).sigmoid_backward(g, y)
+        return _BY_TYPE[y.__class__].sigmoid_backward(g, y)
 
 
 class Softplus(Primitive):
@@ -397,7 +397,7 @@ class Relu(Primitive):
     @staticmethod
     def backward_raw(ctx, g):
         y = ctx._out()._data
-        return ctx.backend(y).relu_backward(g, y)
+        return _BY_TYPE[y.__class__].relu_backward(g, y)
 
 
 class Erf(Primitive):

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..function import _shell
 from ..grad_mode import state as _grad_state
-from ..tensor import Tensor
+from ..tensor import Tensor, bump_version
 
 
 def inplace_apply(x: Tensor, cls: Any, *args: Any, fast: Any = None) -> Tensor:
@@ -32,7 +32,7 @@ def inplace_apply(x: Tensor, cls: Any, *args: Any, fast: Any = None) -> Tensor:
                 raise kind(f"{cls.op_name()}_: {e} (tensor of shape {tuple(x.shape)}, {x.dtype})") from None
         else:
             _write(x, cls.forward(cls.__new__(cls), x._data, *raw), cls)
-        x._vc[0] += 1
+        bump_version(x)
         return x
     old = _shell(x)
     if 0 in cls._saved_inputs:
@@ -40,7 +40,7 @@ def inplace_apply(x: Tensor, cls: Any, *args: Any, fast: Any = None) -> Tensor:
         old._vc = [0]
     res = cls.apply(old, *args)
     _write(x, res._data, cls)
-    x._vc[0] += 1
+    bump_version(x)
     node = res.grad_fn
     record_history(x, node.seq)
     x.grad_fn, x.requires_grad, x._oi = node, True, 0

@@ -17,6 +17,7 @@ import autograd as A
 from autograd import Tensor
 from autograd.function import _shell
 from autograd.ops.base import Primitive, normalize_dims
+from autograd.tensor import bump_version
 
 __all__ = [
     "celu",
@@ -74,7 +75,7 @@ def _maybe_inplace(op: str, x: Tensor, inplace: bool, fn: Callable[[Tensor], Ten
         with A.no_grad():
             out = fn(x)
         x._data[...] = out._data
-        x._vc[0] += 1
+        bump_version(x)
         return x
     if x.grad_fn is None:
         raise RuntimeError(
@@ -86,7 +87,7 @@ def _maybe_inplace(op: str, x: Tensor, inplace: bool, fn: Callable[[Tensor], Ten
     old._vc = [0]
     out = fn(old)
     x._data[...] = out._data
-    x._vc[0] += 1
+    bump_version(x)
     node = out.grad_fn
     x.grad_fn, x._oi, x.requires_grad = node, out._oi, True
     if node is not None and type(node)._saves_output:

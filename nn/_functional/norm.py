@@ -11,6 +11,7 @@ from typing import Any
 
 from autograd import Tensor
 from autograd.ops.base import Primitive, check_same_device, wants
+from autograd.tensor import bump_version
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm"]
 
@@ -122,12 +123,12 @@ def _update_running(
     if rm is not None:
         rm._data *= 1 - momentum
         rm._data += (momentum * mean.reshape(rm.shape)).astype(rm._data.dtype, copy=False)
-        rm._vc[0] += 1
+        bump_version(rm)
     if rv is not None:
         unbiased = var * (n / (n - 1)) if n > 1 else var
         rv._data *= 1 - momentum
         rv._data += (momentum * unbiased.reshape(rv.shape)).astype(rv._data.dtype, copy=False)
-        rv._vc[0] += 1
+        bump_version(rv)
 
 
 def _eval_norm(op: str, x: Tensor, rm: Any, rv: Any, w: Any, b: Any, eps: float, pshape: tuple) -> Tensor:

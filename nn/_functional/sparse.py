@@ -6,6 +6,7 @@ from autograd import Tensor, no_grad
 from autograd.ops.base import Primitive
 from autograd.ops.index import IndexAdd, MaskMul
 from autograd.ops.index import one_hot as _one_hot
+from autograd.tensor import bump_version
 
 __all__ = ["embedding", "one_hot"]
 
@@ -67,7 +68,7 @@ def _renorm_(weight: Tensor, indices: Tensor, max_norm: float, norm_type: float)
         norms = (xp.abs(sel) ** norm_type).sum(axis=1) ** (1.0 / norm_type)
     scale = xp.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0).astype(w.dtype)
     w[rows] = sel * scale[:, None]
-    weight._vc[0] += 1
+    bump_version(weight)
 
 
 def embedding(

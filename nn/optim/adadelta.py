@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from autograd.tensor import bump_version
+
 from .optimizer import Optimizer, _check, _no_differentiable, _zeros
 
 __all__ = ["Adadelta"]
@@ -64,4 +66,4 @@ class Adadelta(Optimizer):
                 weight_decay,
                 maximize,
             )
-            p._vc[0] += 1
+            bump_version(p)

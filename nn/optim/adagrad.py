@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from autograd.tensor import bump_version
+
 from .optimizer import Optimizer, _check, _no_differentiable, _zeros
 
 __all__ = ["Adagrad"]
@@ -71,4 +73,4 @@ class Adagrad(Optimizer):
             p.backend.adagrad_step(
                 pa, ga, state["sum"]._data, state["step"], lr, lr_decay, weight_decay, eps, maximize
             )
-            p._vc[0] += 1
+            bump_version(p)

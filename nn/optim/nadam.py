@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from autograd.tensor import bump_version
+
 from .adam import _check_adam
 from .optimizer import Optimizer, _check, _no_differentiable, _zeros
 
@@ -77,4 +79,4 @@ class NAdam(Optimizer):
                 decoupled,
                 maximize,
             )
-            p._vc[0] += 1
+            bump_version(p)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from autograd.tensor import bump_version
+
 from .optimizer import Optimizer, _check, _no_differentiable, _zeros
 
 __all__ = ["RMSprop"]
@@ -75,4 +77,4 @@ class RMSprop(Optimizer):
                 centered,
                 maximize,
             )
-            p._vc[0] += 1
+            bump_version(p)
