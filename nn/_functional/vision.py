@@ -14,7 +14,7 @@ from autograd import Tensor
 
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 
-__all__ = ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear"]
+__all__ = ["interpolate", "pad", "upsample", "upsample_nearest", "upsample_bilinear"]
 
 _LINEAR = {"linear": 1, "bilinear": 2}
 _MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
@@ -158,3 +158,12 @@ def upsample_nearest(input: Tensor, size: Any = None, scale_factor: Any = None) 
 def upsample_bilinear(input: Tensor, size: Any = None, scale_factor: Any = None) -> Tensor:
     """Bilinear upsampling with ``align_corners=True`` (deprecated alias, as in PyTorch)."""
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
+
+
+def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = None) -> Tensor:
+    """Pad the trailing dims by (left, right) pairs, last dim first, as ``torch.nn.functional.pad``."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"pad: expected input to be a Tensor, got {type(input).__name__}")
+    from autograd.ops.shape import pad as _pad
+
+    return _pad(input, pad, mode, value)

@@ -37,6 +37,7 @@ class DataLoader:
         prefetch_factor: int | None = None,
         persistent_workers: bool = False,
         pin_memory_device: str = "",
+        in_order: bool = True,  # batches are always produced in order here (no worker processes)
     ) -> None:
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(
