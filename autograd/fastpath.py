@@ -21,10 +21,6 @@ _new = object.__new__
 _ndarray = np.ndarray
 
 
-def _same_place(sd: Any, od: Any) -> bool:
-    return type(od) is type(sd) and (type(sd) is _ndarray or od.device == sd.device)
-
-
 def _link(cls: type, out: Tensor, inputs: tuple, saved: list | None, saves_output: bool) -> None:
     node = _new(cls)
     node.inputs = inputs
@@ -48,8 +44,8 @@ def binary(cls: type, opfunc: Any, slow: Any, reflected: bool = False) -> Any:
         sd = self._data
         if isinstance(other, Tensor):
             od = other._data
-            if not _same_place(sd, od):
-                return slow(self, other)
+            if type(od) is not type(sd) or (type(sd) is not _ndarray and od.device != sd.device):
+                return slow(self, other)  # other devices (the slow path names both)
             rg = other.requires_grad
             ov = other._vc[0] if saves else None
         elif type(other) is float or type(other) is int:
@@ -122,7 +118,13 @@ def matmul(cls: type, slow: Any) -> Any:
         if not isinstance(other, Tensor):
             return slow(self, other)
         od = other._data
-        if not _same_place(sd, od) or sd.dtype is not od.dtype or not sd.ndim or not od.ndim:
+        if (
+            type(od) is not type(sd)
+            or (type(sd) is not _ndarray and od.device != sd.device)
+            or sd.dtype is not od.dtype
+            or not sd.ndim
+            or not od.ndim
+        ):
             return slow(self, other)
         try:
             data = sd @ od
