@@ -15,6 +15,7 @@ import numpy as np
 
 import autograd
 import nn
+import nn.functional as F
 
 
 def parser(description: str, epochs: int, **extra: Any) -> argparse.ArgumentParser:
@@ -109,3 +110,47 @@ class Clock:
         if str(self.device).startswith("cuda"):
             autograd.cuda.synchronize()
         return time.perf_counter() - self.t0
+
+
+def train_classifier(
+    model: nn.Module,
+    opt: Any,
+    data: nn.data.DataLoader,
+    xte: np.ndarray,
+    yte: np.ndarray,
+    device: str,
+    epochs: int,
+    sched: Any = None,
+    sched_per_batch: bool = False,
+    clip: float | None = None,
+    verbose: bool = True,
+) -> float:
+    """Cross-entropy training for ``epochs``, printing loss and test accuracy per epoch; returns the last accuracy.
+
+    ``sched`` steps once per epoch, or after every optimizer step with ``sched_per_batch``; ``clip`` clips the grad norm.
+    """
+    clock = Clock(device)
+    acc = 0.0
+    for epoch in range(epochs):
+        model.train()
+        total, seen = 0.0, 0
+        for xb, yb in data:
+            xb, yb = xb.to(device), yb.to(device)
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            if clip is not None:
+                nn.utils.clip_grad_norm_(model.parameters(), clip)
+            opt.step()
+            if sched is not None and sched_per_batch:
+                sched.step()
+            total += loss.item() * len(yb)
+            seen += len(yb)
+        if sched is not None and not sched_per_batch:
+            sched.step()
+        acc = accuracy(model, xte, yte, device)
+        if verbose:
+            print(
+                f"epoch {epoch + 1:3d}/{epochs}  loss {total / seen:.4f}  test acc {acc:.4f}  {clock():6.2f}s"
+            )
+    return acc

@@ -8,11 +8,10 @@ the mean of the encoded tokens feeds a linear classifier.
 
 from __future__ import annotations
 
-from _common import Clock, accuracy, check_device, digits, loader, run_cli
+from _common import check_device, digits, loader, run_cli, train_classifier
 
 import autograd
 import nn
-import nn.functional as F
 
 
 class RowTransformer(nn.Module):
@@ -51,26 +50,19 @@ def main(
     opt = nn.optim.AdamW(model.parameters(), lr=lr, weight_decay=1e-2)
     data = loader(xtr, ytr, batch_size)
     sched = nn.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=max(epochs, 1) * len(data))
-    clock = Clock(device)
-    acc = 0.0
-    for epoch in range(epochs):
-        model.train()
-        total, seen = 0.0, 0
-        for xb, yb in data:
-            xb, yb = xb.to(device), yb.to(device)
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            total += loss.item() * len(yb)
-            seen += len(yb)
-        acc = accuracy(model, xte, yte, device)
-        if verbose:
-            print(
-                f"epoch {epoch + 1:3d}/{epochs}  loss {total / seen:.4f}  test acc {acc:.4f}  {clock():6.2f}s"
-            )
+    acc = train_classifier(
+        model,
+        opt,
+        data,
+        xte,
+        yte,
+        device,
+        epochs,
+        sched=sched,
+        sched_per_batch=True,
+        clip=1.0,
+        verbose=verbose,
+    )
     if verbose:
         print(f"Transformer over digit rows ({device}): test accuracy {acc:.4f} on {len(yte)} images")
     return acc

@@ -5,11 +5,10 @@ python examples/cnn_digits.py --device cpu --epochs 8
 
 from __future__ import annotations
 
-from _common import Clock, accuracy, check_device, digits, loader, run_cli
+from _common import check_device, digits, loader, run_cli, train_classifier
 
 import autograd
 import nn
-import nn.functional as F
 
 
 def make_model(channels: int = 16) -> nn.Module:
@@ -47,25 +46,7 @@ def main(
     opt = nn.optim.Adam(model.parameters(), lr=lr)
     sched = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     data = loader(xtr, ytr, batch_size)
-    clock = Clock(device)
-    acc = 0.0
-    for epoch in range(epochs):
-        model.train()
-        total, seen = 0.0, 0
-        for xb, yb in data:
-            xb, yb = xb.to(device), yb.to(device)
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(yb)
-            seen += len(yb)
-        sched.step()
-        acc = accuracy(model, xte, yte, device)
-        if verbose:
-            print(
-                f"epoch {epoch + 1:3d}/{epochs}  loss {total / seen:.4f}  test acc {acc:.4f}  {clock():6.2f}s"
-            )
+    acc = train_classifier(model, opt, data, xte, yte, device, epochs, sched=sched, verbose=verbose)
     if verbose:
         n_params = sum(p.numel() for p in model.parameters())
         print(

@@ -13,11 +13,10 @@ import os
 from pathlib import Path
 
 import numpy as np
-from _common import Clock, MissingResource, accuracy, check_device, loader, run_cli
+from _common import MissingResource, check_device, loader, run_cli, train_classifier
 
 import autograd
 import nn
-import nn.functional as F
 
 CLASSES = (
     "T-shirt/top",
@@ -117,24 +116,7 @@ def main(
     net = make_model(model).to(device)
     opt = nn.optim.Adam(net.parameters(), lr=lr)
     data = loader(xtr, ytr, batch_size)
-    clock = Clock(device)
-    acc = 0.0
-    for epoch in range(epochs):
-        net.train()
-        total, seen = 0.0, 0
-        for xb, yb in data:
-            xb, yb = xb.to(device), yb.to(device)
-            loss = F.cross_entropy(net(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * len(yb)
-            seen += len(yb)
-        acc = accuracy(net, xte, yte, device)
-        if verbose:
-            print(
-                f"epoch {epoch + 1:3d}/{epochs}  loss {total / seen:.4f}  test acc {acc:.4f}  {clock():6.2f}s"
-            )
+    acc = train_classifier(net, opt, data, xte, yte, device, epochs, verbose=verbose)
     if verbose:
         print(
             f"Fashion-MNIST {model.upper()} ({device}, {len(ytr)} training images): test accuracy {acc:.4f} "

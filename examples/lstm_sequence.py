@@ -7,11 +7,10 @@ The model sees one row of 8 pixels per time step, so it must carry what it has s
 
 from __future__ import annotations
 
-from _common import Clock, accuracy, check_device, digits, loader, run_cli
+from _common import check_device, digits, loader, run_cli, train_classifier
 
 import autograd
 import nn
-import nn.functional as F
 
 
 class RowReader(nn.Module):
@@ -48,26 +47,7 @@ def main(
     opt = nn.optim.Adam(model.parameters(), lr=lr)
     sched = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     data = loader(xtr, ytr, batch_size)
-    clock = Clock(device)
-    acc = 0.0
-    for epoch in range(epochs):
-        model.train()
-        total, seen = 0.0, 0
-        for xb, yb in data:
-            xb, yb = xb.to(device), yb.to(device)
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            total += loss.item() * len(yb)
-            seen += len(yb)
-        sched.step()
-        acc = accuracy(model, xte, yte, device)
-        if verbose:
-            print(
-                f"epoch {epoch + 1:3d}/{epochs}  loss {total / seen:.4f}  test acc {acc:.4f}  {clock():6.2f}s"
-            )
+    acc = train_classifier(model, opt, data, xte, yte, device, epochs, sched=sched, clip=1.0, verbose=verbose)
     if verbose:
         print(f"{cell.upper()} reading digit rows ({device}): test accuracy {acc:.4f} on {len(yte)} images")
     return acc

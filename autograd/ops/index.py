@@ -143,6 +143,15 @@ def _src_grad(g: Tensor, src: Tensor, index: Tensor) -> Tensor:
     return IndexAdd.apply(g, tuple(slice(0, n) for n in index.shape), src.shape)
 
 
+def _scatter_src(b: Any, a: Any, index: Any, src: Any) -> Any:
+    """The raw ``src`` of a scatter as an array of ``index``'s shape (its leading block, or a broadcast scalar)."""
+    if hasattr(src, "shape") and src.ndim == index.ndim:
+        src = _src_block(src, index)
+    if not hasattr(src, "shape") or src.shape != index.shape:
+        src = b.xp.broadcast_to(b.xp.asarray(src, dtype=a.dtype), index.shape)
+    return src
+
+
 class Scatter(Primitive):
     """Out-of-place ``scatter``: a copy of ``a`` with ``src`` written at ``index`` along ``axis``."""
 
@@ -150,11 +159,7 @@ class Scatter(Primitive):
     def forward(ctx, a, axis, index, src):
         out = a.copy()
         b = ctx.backend(a)
-        if hasattr(src, "shape") and src.ndim == index.ndim:
-            src = _src_block(src, index)
-        if not hasattr(src, "shape") or src.shape != index.shape:
-            src = b.xp.broadcast_to(b.xp.asarray(src, dtype=a.dtype), index.shape)
-        b.put_along_axis(out, index, src, axis)
+        b.put_along_axis(out, index, _scatter_src(b, a, index, src), axis)
         return out
 
     @staticmethod
@@ -171,11 +176,7 @@ class ScatterAdd(Primitive):
     def forward(ctx, a, axis, index, src):
         out = a.copy()
         b = ctx.backend(a)
-        if hasattr(src, "shape") and src.ndim == index.ndim:
-            src = _src_block(src, index)
-        if not hasattr(src, "shape") or src.shape != index.shape:
-            src = b.xp.broadcast_to(b.xp.asarray(src, dtype=a.dtype), index.shape)
-        b.put_along_axis_add(out, index, src, axis)
+        b.put_along_axis_add(out, index, _scatter_src(b, a, index, src), axis)
         return out
 
     @staticmethod

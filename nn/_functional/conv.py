@@ -226,16 +226,22 @@ def _check_sizes(op: str, hw: tuple, k: tuple, pad: tuple, dil: tuple, stride: t
         )
 
 
+def _conv_args(
+    op: str, nd: int, x: Tensor, w: Tensor, b: Any, stride: Any, dilation: Any, groups: int, transposed: bool
+) -> tuple:
+    """Checks shared by the (transposed) convolutions: (batched, batched input, stride, dilation)."""
+    batched = _dims(op, x, nd, "(N, C, L)" if nd == 1 else "(N, C, H, W)")
+    if not batched:
+        x = x.unsqueeze(0)
+    _check_conv(op, x, w, b, groups, nd, transposed)
+    return batched, x, _ntuple(op, "stride", stride, nd), _ntuple(op, "dilation", dilation, nd)
+
+
 # ---- public functions ------------------------------------------------------------------------------------
 def _conv(
     op: str, nd: int, x: Tensor, w: Tensor, b: Any, stride: Any, padding: Any, dilation: Any, groups: int
 ):
-    batched = _dims(op, x, nd, "(N, C, L)" if nd == 1 else "(N, C, H, W)")
-    if not batched:
-        x = x.unsqueeze(0)
-    _check_conv(op, x, w, b, groups, nd, False)
-    stride = _ntuple(op, "stride", stride, nd)
-    dil = _ntuple(op, "dilation", dilation, nd)
+    batched, x, stride, dil = _conv_args(op, nd, x, w, b, stride, dilation, groups, False)
     k = tuple(w.shape[2:])
     pad = _conv_padding(op, padding, k, dil, stride)
     _check_sizes(op, x.shape[2:], k, pad, dil, stride)
@@ -287,12 +293,7 @@ def _conv_transpose(
     groups: int,
     dilation: Any,
 ) -> Tensor:
-    batched = _dims(op, x, nd, "(N, C, L)" if nd == 1 else "(N, C, H, W)")
-    if not batched:
-        x = x.unsqueeze(0)
-    _check_conv(op, x, w, b, groups, nd, True)
-    stride = _ntuple(op, "stride", stride, nd)
-    dil = _ntuple(op, "dilation", dilation, nd)
+    batched, x, stride, dil = _conv_args(op, nd, x, w, b, stride, dilation, groups, True)
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
     pad = _ntuple(op, "padding", padding, nd)

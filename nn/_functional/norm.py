@@ -147,6 +147,19 @@ def _eval_norm(op: str, x: Tensor, rm: Any, rv: Any, w: Any, b: Any, eps: float,
     return _affine(x, scale, shift, pshape)
 
 
+def _channel_args(
+    op: str, input: Tensor, min_nd: int, desc: str, rm: Any, rv: Any, w: Any, b: Any
+) -> tuple[int, tuple]:
+    """Check the input and the per-channel tensors of batch/instance norm: (channels, broadcast shape)."""
+    if not isinstance(input, Tensor) or input.ndim < min_nd:
+        got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+        raise RuntimeError(f"{op}: expected an input of shape {desc}, got {got}")
+    c = input.shape[1]
+    for name, p in (("running_mean", rm), ("running_var", rv), ("weight", w), ("bias", b)):
+        _check_param(op, name, p, (c,), input, name.startswith("running"))
+    return c, (1, c) + (1,) * (input.ndim - 2)
+
+
 def batch_norm(
     input: Tensor,
     running_mean: Tensor | None,
@@ -159,18 +172,7 @@ def batch_norm(
 ) -> Tensor:
     """Normalize each channel (dim 1) over the batch and spatial dims; training updates running stats."""
     op = "batch_norm"
-    if not isinstance(input, Tensor) or input.ndim < 2:
-        got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
-        raise RuntimeError(f"{op}: expected an input of shape (N, C) or (N, C, *), got {got}")
-    c = input.shape[1]
-    for name, p in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        _check_param(op, name, p, (c,), input, name.startswith("running"))
-    pshape = (1, c) + (1,) * (input.ndim - 2)
+    c, pshape = _channel_args(op, input, 2, "(N, C) or (N, C, *)", running_mean, running_var, weight, bias)
     if not training:
         return _eval_norm(op, input, running_mean, running_var, weight, bias, eps, pshape)
     axes = (0,) + tuple(range(2, input.ndim))
@@ -198,18 +200,7 @@ def instance_norm(
 ) -> Tensor:
     """Normalize each (sample, channel) over its spatial dims; running stats average over the batch."""
     op = "instance_norm"
-    if not isinstance(input, Tensor) or input.ndim < 3:
-        got = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
-        raise RuntimeError(f"{op}: expected an input of shape (N, C, *spatial), got {got}")
-    c = input.shape[1]
-    for name, p in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        _check_param(op, name, p, (c,), input, name.startswith("running"))
-    pshape = (1, c) + (1,) * (input.ndim - 2)
+    c, pshape = _channel_args(op, input, 3, "(N, C, *spatial)", running_mean, running_var, weight, bias)
     if not use_input_stats:
         return _eval_norm(op, input, running_mean, running_var, weight, bias, eps, pshape)
     axes = tuple(range(2, input.ndim))

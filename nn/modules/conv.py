@@ -28,12 +28,32 @@ _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
 class _ConvNd(Module):
-    """Shared constructor, init and repr of the convolution layers."""
+    """Shared constructor, init, forward and repr of the convolution layers (Conv1d/Conv2d's signature)."""
 
     _nd = 2
     _transposed = False
+    _conv: Any = staticmethod(conv2d)
 
     def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: Any,
+        stride: Any = 1,
+        padding: Any = 0,
+        dilation: Any = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        self._setup(
+            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+            device=device, dtype=dtype,
+        )  # fmt: skip
+
+    def _setup(
         self,
         in_channels: int,
         out_channels: int,
@@ -111,6 +131,15 @@ class _ConvNd(Module):
     def _padded(self, input: Tensor) -> Tensor:
         return _pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
 
+    def forward(self, input: Tensor) -> Tensor:
+        if self.padding_mode != "zeros":
+            return self._conv(
+                self._padded(input), self.weight, self.bias, self.stride, 0, self.dilation, self.groups
+            )
+        return self._conv(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
     def extra_repr(self) -> str:
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
         if self.padding != (0,) * self._nd:
@@ -132,38 +161,21 @@ class Conv1d(_ConvNd):
     """1-d convolution over (N, C_in, L) inputs; weight (out_channels, in_channels/groups, k)."""
 
     _nd = 1
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        dilation: Any = 1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            device=device, dtype=dtype,
-        )  # fmt: skip
-
-    def forward(self, input: Tensor) -> Tensor:
-        if self.padding_mode != "zeros":
-            return conv1d(
-                self._padded(input), self.weight, self.bias, self.stride, 0, self.dilation, self.groups
-            )
-        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+    _conv = staticmethod(conv1d)
 
 
 class Conv2d(_ConvNd):
     """2-d convolution over (N, C_in, H, W) inputs; weight (out_channels, in_channels/groups, kh, kw)."""
 
     _nd = 2
+    _conv = staticmethod(conv2d)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """Shared constructor (ConvTranspose's signature), output_size handling and forward of the transposed layers."""
+
+    _transposed = True
+    _conv: Any = staticmethod(conv_transpose2d)
 
     def __init__(
         self,
@@ -172,28 +184,26 @@ class Conv2d(_ConvNd):
         kernel_size: Any,
         stride: Any = 1,
         padding: Any = 0,
-        dilation: Any = 1,
+        output_padding: Any = 0,
         groups: int = 1,
         bias: bool = True,
+        dilation: Any = 1,
         padding_mode: str = "zeros",
         device: Any = None,
         dtype: Any = None,
     ) -> None:
-        super().__init__(
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        self._setup(
             in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            device=device, dtype=dtype,
+            output_padding, device=device, dtype=dtype,
         )  # fmt: skip
 
-    def forward(self, input: Tensor) -> Tensor:
-        if self.padding_mode != "zeros":
-            return conv2d(
-                self._padded(input), self.weight, self.bias, self.stride, 0, self.dilation, self.groups
-            )
-        return conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
-
-class _ConvTransposeNd(_ConvNd):
-    _transposed = True
+    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
+        op = self._output_padding(input, output_size)
+        return self._conv(
+            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
+        )
 
     def _output_padding(self, input: Tensor, output_size: Any) -> tuple:
         """The output_padding that gives ``output_size`` (PyTorch's rule), or the layer's own."""
@@ -229,68 +239,14 @@ class ConvTranspose1d(_ConvTransposeNd):
     """1-d transposed convolution; weight (in_channels, out_channels/groups, k)."""
 
     _nd = 1
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        output_padding: Any = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: Any = 1,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            output_padding, device=device, dtype=dtype,
-        )  # fmt: skip
-
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        op = self._output_padding(input, output_size)
-        return conv_transpose1d(
-            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
-        )
+    _conv = staticmethod(conv_transpose1d)
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-d transposed convolution (the gradient of Conv2d); weight (in_channels, out_channels/groups, kh, kw)."""
 
     _nd = 2
-
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size: Any,
-        stride: Any = 1,
-        padding: Any = 0,
-        output_padding: Any = 0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation: Any = 1,
-        padding_mode: str = "zeros",
-        device: Any = None,
-        dtype: Any = None,
-    ) -> None:
-        if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
-        super().__init__(
-            in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
-            output_padding, device=device, dtype=dtype,
-        )  # fmt: skip
-
-    def forward(self, input: Tensor, output_size: Any = None) -> Tensor:
-        op = self._output_padding(input, output_size)
-        return conv_transpose2d(
-            input, self.weight, self.bias, self.stride, self.padding, op, self.groups, self.dilation
-        )
+    _conv = staticmethod(conv_transpose2d)
 
 
 class Unfold(Module):

@@ -20,6 +20,21 @@ def _check_adam(name: str, lr: float, betas: tuple, eps: float, weight_decay: fl
     _check(weight_decay >= 0.0, name, "weight_decay value", weight_decay)
 
 
+def _adam_defaults(
+    name: str, lr: float, betas: tuple, eps: float, weight_decay: float, differentiable: bool, /, **extra: Any
+) -> dict[str, Any]:
+    """Validate the Adam-family hyperparameters; the group defaults (lr, betas, eps, weight_decay, *extra)."""
+    _check_adam(name, lr, betas, eps, weight_decay)
+    _no_differentiable(name, differentiable)
+    return dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, **extra)
+
+
+def _adam_group(group: dict[str, Any]) -> tuple[float, float, float, float, float]:
+    """A group's (lr, beta1, beta2, eps, weight_decay) as the step kernels take them."""
+    beta1, beta2 = (float(b) for b in group["betas"])
+    return float(group["lr"]), beta1, beta2, group["eps"], group["weight_decay"]
+
+
 class Adam(Optimizer):
     """Adam: bias-corrected first/second moment estimates; L2 or decoupled (AdamW) weight decay."""
 
@@ -39,14 +54,13 @@ class Adam(Optimizer):
         fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
-        name = type(self).__name__
-        _check_adam(name, lr, betas, eps, weight_decay)
-        _no_differentiable(name, differentiable)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
+        defaults = _adam_defaults(
+            type(self).__name__,
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            differentiable,
             amsgrad=amsgrad,
             maximize=maximize,
             foreach=foreach,
@@ -58,10 +72,7 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        beta1, beta2 = (float(b) for b in group["betas"])
-        eps = group["eps"]
-        weight_decay = group["weight_decay"]
+        lr, beta1, beta2, eps, weight_decay = _adam_group(group)
         amsgrad = group["amsgrad"]
         maximize = group["maximize"]
         decoupled = group.get("decoupled_weight_decay", False)

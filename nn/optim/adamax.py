@@ -7,8 +7,8 @@ from typing import Any
 
 from autograd.tensor import bump_version
 
-from .adam import _check_adam
-from .optimizer import Optimizer, _no_differentiable, _zeros
+from .adam import _adam_defaults, _adam_group
+from .optimizer import Optimizer, _zeros
 
 __all__ = ["Adamax"]
 
@@ -29,13 +29,13 @@ class Adamax(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        _check_adam("Adamax", lr, betas, eps, weight_decay)
-        _no_differentiable("Adamax", differentiable)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
+        defaults = _adam_defaults(
+            "Adamax",
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            differentiable,
             foreach=foreach,
             maximize=maximize,
             differentiable=differentiable,
@@ -44,9 +44,8 @@ class Adamax(Optimizer):
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        beta1, beta2 = (float(b) for b in group["betas"])
-        eps, weight_decay, maximize = group["eps"], group["weight_decay"], group["maximize"]
+        lr, beta1, beta2, eps, weight_decay = _adam_group(group)
+        maximize = group["maximize"]
         for p, pa, ga, state in self._grads(group):
             if not state:
                 state["step"] = 0.0

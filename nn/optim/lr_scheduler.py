@@ -56,9 +56,14 @@ def _lambda_list(optimizer: Optimizer, lr_lambda: Any) -> list[Callable[[int], f
 
 
 class _LambdaStateMixin:
-    """state_dict/load_state_dict that keep the lambdas out (only callable objects' attributes)."""
+    """Constructor and state_dict/load_state_dict of the lambda schedulers (lambdas kept out of the state)."""
 
     lr_lambdas: list[Callable[[int], float]]
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
+        self.optimizer = optimizer
+        self.lr_lambdas = _lambda_list(optimizer, lr_lambda)
+        super().__init__(optimizer, last_epoch)  # type: ignore[call-arg]
 
     def state_dict(self) -> dict[str, Any]:
         state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "lr_lambdas")}
@@ -77,11 +82,6 @@ class _LambdaStateMixin:
 class LambdaLR(_LambdaStateMixin, LRScheduler):
     """``lr = initial_lr * lr_lambda(epoch)`` (one lambda, or one per param group)."""
 
-    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambda_list(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
-
     def get_lr(self) -> list[float]:
         self._warn_get_lr()
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
@@ -89,11 +89,6 @@ class LambdaLR(_LambdaStateMixin, LRScheduler):
 
 class MultiplicativeLR(_LambdaStateMixin, LRScheduler):
     """``lr *= lr_lambda(epoch)`` at every step after the first."""
-
-    def __init__(self, optimizer: Optimizer, lr_lambda: Any, last_epoch: int = -1) -> None:
-        self.optimizer = optimizer
-        self.lr_lambdas = _lambda_list(optimizer, lr_lambda)
-        super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
         self._warn_get_lr()

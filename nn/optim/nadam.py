@@ -7,8 +7,8 @@ from typing import Any
 
 from autograd.tensor import bump_version
 
-from .adam import _check_adam
-from .optimizer import Optimizer, _check, _no_differentiable, _zeros
+from .adam import _adam_defaults, _adam_group
+from .optimizer import Optimizer, _check, _zeros
 
 __all__ = ["NAdam"]
 
@@ -33,14 +33,13 @@ class NAdam(Optimizer):
         capturable: bool = False,
         differentiable: bool = False,
     ) -> None:
-        _check_adam("NAdam", lr, betas, eps, weight_decay)
-        _check(momentum_decay >= 0.0, "NAdam", "momentum_decay value", momentum_decay)
-        _no_differentiable("NAdam", differentiable)
-        defaults = dict(
-            lr=lr,
-            betas=tuple(betas),
-            eps=eps,
-            weight_decay=weight_decay,
+        defaults = _adam_defaults(
+            "NAdam",
+            lr,
+            betas,
+            eps,
+            weight_decay,
+            differentiable,
             momentum_decay=momentum_decay,
             decoupled_weight_decay=decoupled_weight_decay,
             maximize=maximize,
@@ -48,12 +47,11 @@ class NAdam(Optimizer):
             capturable=capturable,
             differentiable=differentiable,
         )
+        _check(momentum_decay >= 0.0, "NAdam", "momentum_decay value", momentum_decay)
         super().__init__(params, defaults)
 
     def _update_group(self, group: dict[str, Any]) -> None:
-        lr = float(group["lr"])
-        beta1, beta2 = (float(b) for b in group["betas"])
-        eps, weight_decay = group["eps"], group["weight_decay"]
+        lr, beta1, beta2, eps, weight_decay = _adam_group(group)
         momentum_decay, maximize = group["momentum_decay"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
         for p, pa, ga, state in self._grads(group):
