@@ -90,6 +90,14 @@ class FusedKernels:
         """Input gradient of log-softmax from its output ``y``: g - exp(y) * sum(g)."""
         return g - self.xp.exp(y) * g.sum(axis=axis, keepdims=True)
 
+    def linear(self, x: Any, w: Any, b: Any) -> Any:
+        """``x @ w.T + b`` (``b`` may be None) for a 2-D weight, as a fresh C-contiguous array: nn.Linear's
+        forward, a backend hook so that a backend can pick its fastest GEMM layout."""
+        out = x @ w.T
+        if b is not None:
+            out += b
+        return out
+
     def cross_entropy_forward(
         self, x: Any, target: Any, weight: Any, ignore_index: int, label_smoothing: float
     ) -> tuple[Any, Any, Any]:
@@ -146,6 +154,18 @@ class FusedKernels:
             gv = xp.expand_dims(gv, 1)
             grad -= gv if weight is None else gv * weight.reshape((1, c) + (1,) * (logp.ndim - 2))
         return grad
+
+    def cross_entropy_dense_forward(self, x: Any, target: Any) -> tuple[Any, Any]:
+        """Per-sample cross-entropy of (N, C) logits when every target is a class in [0, C) (no class
+        weight, no smoothing, nothing ignored): the common training case. Returns (loss, saved), where
+        ``saved`` is opaque state for ``cross_entropy_dense_backward``; backends override both for speed."""
+        loss, logp, wt = self.cross_entropy_forward(x, target, None, -1, 0.0)
+        return loss, (logp, wt)
+
+    def cross_entropy_dense_backward(self, saved: Any, target: Any, g: Any) -> Any:
+        """Gradient wrt the logits of ``cross_entropy_dense_forward``; ``g`` is 0-d or per sample."""
+        logp, wt = saved
+        return self.cross_entropy_backward(logp, target, None, wt, -1, 0.0, g)
 
     def _class_index(self, t: Any) -> tuple:
         """An advanced index picking class ``t[n, d...]`` on axis 1 of an (N, C, d...) array."""

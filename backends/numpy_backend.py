@@ -32,6 +32,24 @@ def _keep_freed_memory() -> None:
 _keep_freed_memory()
 
 
+_AXPY: dict = {}
+
+
+def _blas_axpy(dtype: np.dtype):
+    """SciPy's BLAS ``?axpy`` (y += a * x in place) for float32/float64, or None (other dtypes, no SciPy).
+
+    Imported on first use: scipy.linalg costs ~0.3 s to import, paid by the first optimizer step only.
+    """
+    if not _AXPY:
+        try:
+            from scipy.linalg import blas
+
+            _AXPY.update({np.dtype(np.float32): blas.saxpy, np.dtype(np.float64): blas.daxpy})
+        except ImportError:  # pragma: no cover - depends on the environment
+            _AXPY[None] = None
+    return _AXPY.get(dtype)
+
+
 class NumpyBackend(Backend):
     """Kernels on the host, with NumPy as ``xp``."""
 
@@ -65,20 +83,31 @@ class NumpyBackend(Backend):
     )  # elements per block: a float32 block (256 KiB) stays in L2 between the two passes
 
     def _add_scaled_(self, target, x, alpha: float, x_owned: bool) -> None:
-        """``target += alpha * x`` blockwise through a small scratch, not via a full-size temporary.
+        """``target += alpha * x`` in one pass, never writing ``x`` (a ``.grad``): the optimizer step's update.
 
-        Same per-element rounding as the generic kernel; ~25% faster on multi-MB weights (the optimizer step).
+        Contiguous float32/float64 arrays take BLAS axpy: one fused multiply-add per element, as torch's
+        ``p.add_(g, alpha=-lr)`` computes it (bit for bit on OpenBLAS) and ~2x faster than a scaled temporary.
+        Without SciPy, big arrays go blockwise through a small scratch; anything else takes the generic kernel.
         """
-        n, chunk = x.size, self._SCALED_CHUNK
         if (
             x_owned
             or type(alpha) is not float  # a NumPy scalar may promote; leave that to the generic kernel
-            or n <= 2 * chunk
             or target.dtype != x.dtype
             or target.shape != x.shape
-            or not (target.flags.c_contiguous and x.flags.c_contiguous)
+            or not (target.flags.c_contiguous and x.flags.c_contiguous and target.flags.writeable)
             or np.may_share_memory(target, x)
         ):
+            return super()._add_scaled_(target, x, alpha, x_owned)
+        n = x.size
+        axpy = _blas_axpy(x.dtype) if 0 < n < 2**31 else None
+        if axpy is not None:
+            t = target.reshape(-1)
+            out = axpy(x.reshape(-1), t, a=alpha)  # in place on t (contiguous, writeable, the right dtype)
+            if out is not t:  # defensive: a wrapper that copied after all
+                t[...] = out
+            return
+        chunk = self._SCALED_CHUNK
+        if n <= 2 * chunk:
             return super()._add_scaled_(target, x, alpha, x_owned)
         t, src = target.reshape(-1), x.reshape(-1)
         buf = np.empty(chunk, dtype=x.dtype)
@@ -87,3 +116,71 @@ class NumpyBackend(Backend):
             b = buf[: j - i]
             np.multiply(src[i:j], alpha, out=b)
             t[i:j] += b
+
+    # ---- linear ---------------------------------------------------------------------------------------------
+    def linear(self, x, w, b):
+        """For a batch much smaller than out_features, OpenBLAS's sgemm runs 5-30% faster producing the
+        (out, batch) product ``w @ x.T``; one transposing pass (fused with the bias add) then gives the usual
+        C-contiguous (batch, out) output. Measured single-threaded: (128, 784) x (512, 784) 1.11 -> 1.07 ms,
+        (32, 1024) x (1024, 1024) 1.35 -> 0.92 ms; at batch >= out/2 it loses, so it is not used there."""
+        if x.ndim == 2 and w.shape[0] >= 4 * x.shape[0] and w.shape[1] >= 512 and x.dtype == w.dtype:
+            z = w @ x.T
+            out = np.empty((x.shape[0], w.shape[0]), dtype=z.dtype)
+            if b is None:
+                np.copyto(out, z.T)
+            else:
+                np.add(z.T, b, out=out)
+            return out
+        out = x @ w.T
+        if b is not None:
+            out += b
+        return out
+
+    # ---- cross-entropy, dense case (the training loop's hot path) ------------------------------------
+    _SMALL_C = 64  # up to this many classes, rows are reduced in the transposed (C, N) layout
+
+    def _arange(self, n: int) -> np.ndarray:
+        """A cached, read-only ``arange(n)`` (row indices for picking one class per sample)."""
+        cache = self.__dict__.setdefault("_aranges", {})
+        r = cache.get(n)
+        if r is None:
+            if len(cache) > 32:
+                cache.clear()
+            r = cache[n] = np.arange(n)
+            r.flags.writeable = False
+        return r
+
+    def cross_entropy_dense_forward(self, x, target):
+        """Few NumPy calls: with few classes the work runs on the (C, N) transpose, where the per-row max and
+        sum become fast reductions over the leading axis (over a short last axis they are ~5x slower)."""
+        if x.ndim != 2 or x.dtype.kind != "f" or target.ndim != 1:
+            return super().cross_entropy_dense_forward(x, target)
+        n, c = x.shape
+        rows = self._arange(n)
+        if c <= self._SMALL_C:
+            e = x.T.copy()  # (C, N) C-contiguous, our own copy
+            e -= e.max(0)
+            picked = e[target, rows]
+            np.exp(e, out=e)
+            s = e.sum(0)
+        else:
+            e = x - x.max(1, keepdims=True)
+            picked = e[rows, target]
+            np.exp(e, out=e)
+            s = e.sum(1)
+        loss = np.log(s)
+        loss -= picked
+        return loss, (e, s, c <= self._SMALL_C)
+
+    def cross_entropy_dense_backward(self, saved, target, g):
+        """``(softmax - one_hot) * g`` as one scaled copy of the saved exponentials and one indexed update."""
+        if len(saved) != 3:  # the generic forward's state
+            return super().cross_entropy_dense_backward(saved, target, g)
+        e, s, transposed = saved
+        n = s.shape[0]
+        coef = np.divide(g, s, dtype=e.dtype)  # g / sum(exp): softmax scaled by the upstream gradient
+        grad = np.empty((n, e.shape[0] if transposed else e.shape[1]), dtype=e.dtype)
+        np.multiply(e.T if transposed else e, coef[:, None], out=grad)
+        rows = self._arange(n)
+        grad[rows, target] -= np.asarray(g, dtype=e.dtype)
+        return grad

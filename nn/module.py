@@ -13,6 +13,11 @@ from . import hooks as _hooks
 from .parameter import Buffer, Parameter
 
 _STORES = ("_parameters", "_buffers", "_modules")
+# the global hook registries (mutated in place, never rebound), read directly on every module call
+_GLOBAL_FWD_PRE = _hooks._global_forward_pre_hooks
+_GLOBAL_FWD = _hooks._global_forward_hooks
+_GLOBAL_BWD = _hooks._global_backward_hooks
+_GLOBAL_BWD_PRE = _hooks._global_backward_pre_hooks
 
 
 class Module:
@@ -54,7 +59,10 @@ class Module:
             or d["_forward_hooks"]
             or d["_backward_hooks"]
             or d["_backward_pre_hooks"]
-            or _hooks.any_global_hooks()
+            or _GLOBAL_FWD_PRE
+            or _GLOBAL_FWD
+            or _GLOBAL_BWD
+            or _GLOBAL_BWD_PRE
         ):
             return _hooks.call_with_hooks(self, args, kwargs)
         return self.forward(*args, **kwargs)

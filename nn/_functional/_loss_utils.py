@@ -34,12 +34,21 @@ def apply_reduction(loss: Tensor, reduction: str) -> Tensor:
 
 
 def check_tensors(op: str, **named: Any) -> None:
+    """Each named argument is a Tensor (or None), all on one device."""
+    tensors = []
     for name, t in named.items():
-        if t is not None and not isinstance(t, Tensor):
+        if t is None:
+            continue
+        if not isinstance(t, Tensor):
             raise TypeError(
                 f"{op}: expected {name} to be a Tensor, got {type(t).__module__}.{type(t).__name__}"
             )
-    check_same_device(op, *named.values())
+        tensors.append(t)
+    if len(tensors) > 1:
+        kind = type(tensors[0]._data)
+        # one array type on the host is one device; only CUDA has several of them
+        if tensors[0].is_cuda or any(type(t._data) is not kind for t in tensors):
+            check_same_device(op, *tensors)
 
 
 def check_float_input(op: str, x: Tensor, name: str = "input") -> None:

@@ -36,8 +36,16 @@ class CrossEntropy(Primitive):
     _saved_inputs = (0,)  # the Tensor-op backward recomputes softmax from the logits
 
     @staticmethod
-    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing, dense=False):
         b = ctx.backend(x)
+        ctx.dense = dense
+        if dense:  # every target a class in range, no weight, no smoothing: the lean kernels
+            loss, ctx.dense_state = b.cross_entropy_dense_forward(x, target)
+            ctx.wt = None
+            if reduction == "none":
+                return loss
+            total = loss.sum()
+            return total if reduction == "sum" else total / loss.shape[0]
         xp = b.xp
         loss, logp, wt = b.cross_entropy_forward(x, target, weight, ignore_index, label_smoothing)
         ctx.logp, ctx.wt = logp, wt
@@ -56,41 +64,48 @@ class CrossEntropy(Primitive):
         """The gradient reaching each sample's loss (``g`` is 0-d for mean/sum)."""
         if ctx.inputs[4] != "mean":
             return g
+        if ctx.dense:  # nothing ignored: the mean is over all N samples
+            return g / ctx.inputs[1].shape[0]
         d = ctx.denom
         return g / wrap(xp.where(d != 0, d, 1))  # all ignored: every sample weight is 0, so the gradient is 0
 
     @staticmethod
     def backward_raw(ctx, g):
-        x, target, weight, ignore_index, _, ls = ctx.inputs
+        x, target, weight, ignore_index, _, ls, _ = ctx.inputs
         b = x.backend
         gs = CrossEntropy._upstream(ctx, g, b.xp, lambda a: a)
-        w = None if weight is None else weight._data
-        grad = b.cross_entropy_backward(ctx.logp, target._data, w, ctx.wt, ignore_index, ls, gs)
-        return grad, None, None, None, None, None
+        if ctx.dense:
+            grad = b.cross_entropy_dense_backward(ctx.dense_state, target._data, gs)
+        else:
+            w = None if weight is None else weight._data
+            grad = b.cross_entropy_backward(ctx.logp, target._data, w, ctx.wt, ignore_index, ls, gs)
+        return grad, None, None, None, None, None, None
 
     @staticmethod
     def backward(ctx, g):
         # Tensor ops (softmax recomputed from x) so that the gradient is itself differentiable
-        x, target, weight, ignore_index, _, ls = ctx.inputs
+        x, target, weight, ignore_index, _, ls, _ = ctx.inputs
         xp = x.backend.xp
+        dt = x._data.dtype
         gs = CrossEntropy._upstream(ctx, g, xp, Tensor._make)
         t = target._data
         valid = t != ignore_index
         c = x.shape[1]
         p = Softmax.apply(x, 1)
-        coef = (gs * Tensor._make(ctx.wt) * (1 - ls)).unsqueeze(1)
+        wt = valid.astype(dt) if ctx.wt is None else ctx.wt
+        coef = (gs * Tensor._make(wt) * (1 - ls)).unsqueeze(1)
         onehot = xp.expand_dims(xp.where(valid, t, 0), 1) == xp.arange(c).reshape(
             (1, c) + (1,) * (x.ndim - 2)
         )
-        grad = (p - Tensor._make(onehot.astype(ctx.logp.dtype))) * coef
+        grad = (p - Tensor._make(onehot.astype(dt))) * coef
         if ls:
-            gv = (gs * Tensor._make(valid.astype(ctx.logp.dtype)) * (ls / c)).unsqueeze(1)
+            gv = (gs * Tensor._make(valid.astype(dt)) * (ls / c)).unsqueeze(1)
             if weight is None:
                 grad = grad + gv * (p * c - 1)
             else:
                 wb = weight.detach().reshape((1, c) + (1,) * (x.ndim - 2))
                 grad = grad + gv * (p * weight.detach().sum() - wb)
-        return grad, None, None, None, None, None
+        return grad, None, None, None, None, None, None
 
 
 class BinaryCrossEntropy(Primitive):
@@ -138,33 +153,42 @@ class BinaryCrossEntropy(Primitive):
 
 def _class_target(
     op: str, input: Tensor, target: Tensor, weight: Tensor | None, ignore_index: int
-) -> tuple[Tensor, Tensor, Tensor | None, bool]:
-    """Validate (input, int target, class weight); a (C,) input becomes (1, C). Returns (..., was_1d)."""
-    check_tensors(op, input=input, target=target, weight=weight)
+) -> tuple[Tensor, Tensor, Tensor | None, bool, bool]:
+    """Validate (input, int target, class weight); a (C,) input becomes (1, C).
+
+    Returns (input, target, weight, was_1d, dense) where ``dense`` says that every target is a class in
+    [0, C) (none ignored), which lets the loss skip its masks. The caller has run ``check_tensors``.
+    """
     check_float_input(op, input)
     if input.ndim == 0:
         raise ValueError(f"{op}: expected input of shape (C,), (N, C) or (N, C, d1, ...), got a 0-d tensor")
-    c = input.shape[1] if input.ndim >= 2 else input.shape[0]
-    expected = (input.shape[0], *input.shape[2:]) if input.ndim >= 2 else ()
-    if target._data.dtype.kind not in "iu":
+    shape = input.shape
+    c = shape[1] if input.ndim >= 2 else shape[0]
+    expected = (shape[0], *shape[2:]) if input.ndim >= 2 else ()
+    t = target._data
+    if t.dtype.kind not in "iu":
         raise RuntimeError(
             f"{op}: expected class-index targets of an integer dtype (int64) and shape {expected}, got "
             f"{target.dtype} of shape {tuple(target.shape)}"
         )
-    if tuple(target.shape) != expected:
+    if t.shape != expected:
         raise ValueError(
-            f"{op}: expected target of shape {expected} for input of shape {tuple(input.shape)} "
+            f"{op}: expected target of shape {expected} for input of shape {tuple(shape)} "
             f"({c} classes on dim {1 if input.ndim >= 2 else 0}), got {tuple(target.shape)}"
         )
-    t = target._data
+    dense = False
     if t.size:
-        bad = ((t < 0) | (t >= c)) & (t != ignore_index)
-        if bool(bad.any()):
-            v = int(t[bad].reshape(-1)[0])
-            raise IndexError(
-                f"{op}: target class index {v} is out of range for input of shape {tuple(input.shape)} with "
-                f"{c} classes; expected values in [0, {c - 1}] or ignore_index={ignore_index}"
-            )
+        lo, hi = t.min(), t.max()  # one check (and one device sync) in the common all-in-range case
+        if bool((lo < 0) | (hi >= c)):
+            bad = ((t < 0) | (t >= c)) & (t != ignore_index)
+            if bool(bad.any()):
+                v = int(t[bad].reshape(-1)[0])
+                raise IndexError(
+                    f"{op}: target class index {v} is out of range for input of shape {tuple(shape)} with "
+                    f"{c} classes; expected values in [0, {c - 1}] or ignore_index={ignore_index}"
+                )
+        else:
+            dense = not 0 <= ignore_index < c or not bool((lo <= ignore_index) & (hi >= ignore_index))
     if weight is not None:
         if weight.shape != (c,):
             raise RuntimeError(
@@ -173,8 +197,8 @@ def _class_target(
             )
         weight = weight.to(input.dtype) if weight.dtype != input.dtype else weight
     if input.ndim == 1:
-        return input.unsqueeze(0), target.reshape(1), weight, True
-    return input, target, weight, False
+        return input.unsqueeze(0), target.reshape(1), weight, True, dense
+    return input, target, weight, False, dense
 
 
 def nll_loss(
@@ -188,7 +212,8 @@ def nll_loss(
 ) -> Tensor:
     """Negative log-likelihood of class indices given log-probabilities (N, C, d1...)."""
     reduction = resolve_reduction("nll_loss", size_average, reduce, reduction)
-    x, t, w, was_1d = _class_target("nll_loss", input, target, weight, ignore_index)
+    check_tensors("nll_loss", input=input, target=target, weight=weight)
+    x, t, w, was_1d, _ = _class_target("nll_loss", input, target, weight, ignore_index)
     xp = x.backend.xp
     td = t._data
     valid = td != ignore_index
@@ -228,8 +253,9 @@ def cross_entropy(
     check_tensors(op, input=input, target=target, weight=weight)
     if target.is_floating_point():
         return _cross_entropy_probs(input, target, weight, reduction, label_smoothing)
-    x, t, w, was_1d = _class_target(op, input, target, weight, ignore_index)
-    out = CrossEntropy.apply(x, t, w, ignore_index, reduction, float(label_smoothing))
+    x, t, w, was_1d, dense = _class_target(op, input, target, weight, ignore_index)
+    dense = dense and w is None and not label_smoothing and x.ndim == 2
+    out = CrossEntropy.apply(x, t, w, ignore_index, reduction, float(label_smoothing), dense)
     return out.reshape(()) if was_1d and reduction == "none" else out
 
 

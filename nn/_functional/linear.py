@@ -15,10 +15,7 @@ class _Linear(Primitive):
 
     @staticmethod
     def forward(ctx, x, w, b=None):
-        out = x @ w.T
-        if b is not None:
-            out += b
-        return out
+        return ctx.backend(x).linear(x, w, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -52,6 +49,35 @@ class _Linear(Primitive):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """``y = input @ weight.T + bias`` over the last dim of ``input`` (any leading dims)."""
+    if (
+        isinstance(input, Tensor)
+        and isinstance(weight, Tensor)
+        and (bias is None or isinstance(bias, Tensor))
+    ):
+        # the common case in a few comparisons; anything unusual takes the checked path below
+        xd, wd = input._data, weight._data
+        kind = type(wd)
+        if (
+            wd.ndim == 2
+            and xd.ndim
+            and xd.shape[-1] == wd.shape[1]
+            and type(xd) is kind
+            and xd.dtype == wd.dtype
+            and (
+                bias is None
+                or (
+                    type(bias._data) is kind
+                    and bias._data.shape == wd.shape[:1]
+                    and bias._data.dtype == wd.dtype
+                )
+            )
+            and not weight.is_cuda  # several devices: the full device check
+        ):
+            return _Linear.apply(input, weight, bias)
+    return _checked_linear(input, weight, bias)
+
+
+def _checked_linear(input: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(
             f"linear: expected Tensors for input and weight, got {type(input).__name__} and {type(weight).__name__}"

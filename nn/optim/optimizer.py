@@ -159,8 +159,14 @@ class Optimizer:
     def _update_group(self, group: dict[str, Any]) -> None:
         raise TypeError(f"{type(self).__name__} must override step() or _update_group()")
 
-    def _grads(self, group: dict[str, Any]) -> Iterator[tuple[Tensor, Any, Any, dict[str, Any]]]:
-        """(param, param array, grad array, state) for each parameter of the group that has a grad."""
+    def _grads(
+        self, group: dict[str, Any], stateful: bool = True
+    ) -> Iterator[tuple[Tensor, Any, Any, dict[str, Any] | None]]:
+        """(param, param array, grad array, state) for each parameter of the group that has a grad.
+
+        ``stateful=False`` gives None for the state and creates no entry (momentum-free SGD keeps none).
+        """
+        state = self.state
         for p in group["params"]:
             g = p.grad
             if g is None:
@@ -171,7 +177,7 @@ class Optimizer:
                     f"{type(self).__name__}.step: a parameter of shape {tuple(pa.shape)} on {p.device} has "
                     f"a gradient of shape {tuple(ga.shape)} on {g.device}; they must match"
                 )
-            yield p, pa, ga, self.state[p]
+            yield p, pa, ga, state[p] if stateful else None
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients: drop them (default) or fill them with zeros."""

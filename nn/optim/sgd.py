@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from autograd.tensor import bump_version
+
 from .optimizer import Optimizer, _check, _no_differentiable, _zeros
 
 __all__ = ["SGD"]
@@ -56,10 +58,10 @@ class SGD(Optimizer):
         nesterov = group["nesterov"]
         weight_decay = group["weight_decay"]
         maximize = group["maximize"]
-        for p, pa, ga, state in self._grads(group):
+        for p, pa, ga, state in self._grads(group, momentum != 0):
             buf = None
             first = False
-            if momentum != 0:
+            if state is not None:
                 buf = state.get("momentum_buffer")
                 if buf is None:
                     buf = state["momentum_buffer"] = _zeros(p)
@@ -68,4 +70,4 @@ class SGD(Optimizer):
             p.backend.sgd_step(
                 pa, ga, buf, lr, momentum, dampening, nesterov, weight_decay, maximize, first_step=first
             )
-            p._vc[0] += 1
+            bump_version(p)

@@ -225,6 +225,66 @@ def test_cross_entropy_matches_composite(device):
             assert np.allclose(to_numpy(g1), to_numpy(g2), atol=1e-10)
 
 
+@pytest.mark.parametrize("shape", [(6, 4), (5, 70), (1, 3)])  # few classes (transposed kernel), many, one row
+def test_cross_entropy_dense_path_matches_masked_path(device, shape):
+    # every target in range and no ignore/weight/smoothing takes the lean kernels; an in-range ignore_index
+    # that no target hits takes them too; both must equal the general (masked) kernels and the composite
+    rng = np.random.default_rng(7)
+    n, c = shape
+    xa = rng.standard_normal(shape) * 4
+    t = A.tensor(rng.integers(0, c, n), device=device)
+    for order in ("C", "F"):  # a transposed input must be read, never written
+        x = A.tensor(np.asarray(xa, order=order), device=device, requires_grad=True)
+        before = to_numpy(x).copy()
+        for red in REDUCTIONS:
+            up = A.tensor(rng.standard_normal(() if red != "none" else (n,)), device=device)
+            dense = F.cross_entropy(x, t, reduction=red)
+            masked = F.cross_entropy(x, t, weight=A.ones(c, device=device, dtype=A.float64), reduction=red)
+            logp = F.log_softmax(x, 1)
+            per = -logp.gather(1, t.reshape(-1, 1)).reshape(-1)
+            ref = {"none": per, "sum": per.sum(), "mean": per.mean()}[red]
+            assert dense.grad_fn.dense and not masked.grad_fn.dense  # the lean kernels ran
+            for other in (masked, ref):
+                assert np.allclose(to_numpy(dense), to_numpy(other), atol=1e-12)
+            g = A.grad(dense, x, up, retain_graph=True)[0]
+            g_again = A.grad(dense, x, up, retain_graph=True)[0]  # the saved state is not consumed
+            g_graph = A.grad(dense, x, up, create_graph=True)[0]  # the Tensor-op backward
+            g_ref = A.grad(ref, x, up)[0]
+            for other in (g_again, g_graph.detach(), g_ref):
+                assert np.allclose(to_numpy(g), to_numpy(other), atol=1e-12)
+            assert g.is_contiguous()
+        np.testing.assert_array_equal(to_numpy(x), before)
+    if n > 1:  # ignore_index inside [0, C): samples of that class are ignored, the others count
+        hit = int(to_numpy(t)[0])
+        got = F.cross_entropy(A.tensor(xa, device=device), t, ignore_index=hit)
+        keep = to_numpy(t) != hit
+        want = -to_numpy(F.log_softmax(A.tensor(xa, device=device), 1))[np.arange(n), to_numpy(t)][
+            keep
+        ].mean()
+        assert np.allclose(to_numpy(got), want, atol=1e-12)
+    assert A.gradgradcheck(
+        lambda a: F.cross_entropy(a, t), (A.tensor(xa, device=device, requires_grad=True),)
+    )
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="needs torch")
+def test_cross_entropy_dense_float32_matches_torch(device):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((128, 10)).astype(np.float32) * 3
+    t = rng.integers(0, 10, 128)
+    for red in REDUCTIONS:
+        xa = A.tensor(x, device=device, requires_grad=True)
+        xt = torch.tensor(x, requires_grad=True)
+        ours = F.cross_entropy(xa, A.tensor(t, device=device), reduction=red)
+        ref = tF.cross_entropy(xt, torch.tensor(t), reduction=red)
+        assert ours.dtype == A.float32
+        np.testing.assert_allclose(to_numpy(ours), ref.detach().numpy(), rtol=1e-5, atol=1e-6)
+        up = rng.standard_normal(ref.shape).astype(np.float32)
+        ours.backward(A.tensor(up, device=device))
+        ref.backward(torch.tensor(up))
+        np.testing.assert_allclose(to_numpy(xa.grad), xt.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
 def test_cross_entropy_raw_and_tensor_backward_agree(device):
     rng = np.random.default_rng(4)
     x = A.tensor(rng.standard_normal((5, 4)), device=device, requires_grad=True)

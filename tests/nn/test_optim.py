@@ -171,6 +171,7 @@ def test_param_groups_match_torch(device):
 @pytest.mark.parametrize(
     "cfg",
     [
+        ("SGD", dict()),  # momentum-free: no state at all, as in torch
         ("SGD", dict(momentum=0.9)),
         ("Adam", dict(amsgrad=True)),
         ("AdamW", dict()),
