@@ -139,6 +139,9 @@ def _run(
         return walk.finish()
 
 
+_CURRENT = object()  # Walk.add: "use the tensor's current history"
+
+
 class _Walk:
     """State of one backward pass."""
 
@@ -164,8 +167,11 @@ class _Walk:
                 else:
                     self.cap_nodes.setdefault(t.grad_fn, []).append((t._oi, i))
 
-    def add(self, t: Tensor, g: Any) -> None:
-        node = t.grad_fn
+    def add(self, t: Tensor, g: Any, node: Any = _CURRENT, oi: int = 0) -> None:
+        """Queue gradient ``g`` for tensor ``t``: into its leaf slot, or the pending slot of the node that made it
+        (``node``/``oi`` give a past history instead of t's current one). ``run`` inlines this on its hot path."""
+        if node is _CURRENT:
+            node, oi = t.grad_fn, t._oi
         if node is None:
             slot = self.leaves.get(id(t))
             if slot is None:
@@ -177,8 +183,7 @@ class _Walk:
         if slots is None:
             slots = self.pending[node] = [None] * (1 if node._raw else node.__dict__.get("_n_out", 1))
             heapq.heappush(self.heap, (-node.seq, node))
-        i = t._oi
-        slots[i] = g if slots[i] is None else slots[i] + g
+        slots[oi] = g if slots[oi] is None else slots[oi] + g
 
     def run(self) -> None:
         heap, pending, raw, leaves = self.heap, self.pending, self.raw, self.leaves
@@ -245,18 +250,7 @@ class _Walk:
             return
         if (g.shape if self.raw else g._data.shape) != inp._data.shape:
             g = _unbroadcast(g, inp, node, self.raw)
-        if fn is None:
-            slot = self.leaves.get(id(inp))
-            if slot is None:
-                self.leaves[id(inp)] = [inp, g]
-            else:
-                slot[1] = slot[1] + g
-            return
-        slots = self.pending.get(fn)
-        if slots is None:
-            slots = self.pending[fn] = [None] * (1 if fn._raw else fn.__dict__.get("_n_out", 1))
-            heapq.heappush(self.heap, (-fn.seq, fn))
-        slots[oi] = g if slots[oi] is None else slots[oi] + g
+        self.add(inp, g, fn, oi)
 
     def _backward(self, node: Function, cls: type, grads: list) -> Any:
         """Run the Tensor-level backward (custom Functions, ops without a raw rule, create_graph)."""
