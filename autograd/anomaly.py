@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .grad_mode import state
+from .grad_mode import anomaly_seen, state
 
 
 class detect_anomaly:  # noqa: N801
@@ -16,6 +16,7 @@ class detect_anomaly:  # noqa: N801
     def __enter__(self) -> None:
         self._prev = (state.anomaly, state.anomaly_check_nan)
         state.anomaly, state.anomaly_check_nan = True, self.check_nan
+        anomaly_seen[0] = True
 
     def __exit__(self, *exc: Any) -> None:
         state.anomaly, state.anomaly_check_nan = self._prev
@@ -27,6 +28,8 @@ class set_detect_anomaly(detect_anomaly):  # noqa: N801
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
         self._prev = (state.anomaly, state.anomaly_check_nan)
         state.anomaly, state.anomaly_check_nan = bool(mode), check_nan
+        if mode:
+            anomaly_seen[0] = True
 
     def __enter__(self) -> None:
         pass

@@ -168,8 +168,11 @@ class _Walk:
                     self.cap_nodes.setdefault(t.grad_fn, []).append((t._oi, i))
 
     def add(self, t: Tensor, g: Any, node: Any = _CURRENT, oi: int = 0) -> None:
-        """Queue gradient ``g`` for tensor ``t``: into its leaf slot, or the pending slot of the node that made it
-        (``node``/``oi`` give a past history instead of t's current one). ``run`` inlines this on its hot path."""
+        """Queue gradient ``g`` for tensor ``t``: into its leaf slot, or the pending entry of the node that made it
+        (``node``/``oi`` give a past history instead of t's current one). ``run`` inlines this on its hot path.
+
+        A node's pending entry is its output's gradient itself while only output 0 has one (every built-in op
+        has a single output), and a ``_Slots`` list, one per output, otherwise."""
         if node is _CURRENT:
             node, oi = t.grad_fn, t._oi
         if node is None:
@@ -179,11 +182,10 @@ class _Walk:
             else:
                 slot[1] = slot[1] + g
             return
-        slots = self.pending.get(node)
-        if slots is None:
-            slots = self.pending[node] = [None] * (1 if node._raw else node.__dict__.get("_n_out", 1))
+        prev = self.pending.get(node)
+        if prev is None:
             heapq.heappush(self.heap, (-node.seq, node))
-        slots[oi] = g if slots[oi] is None else slots[oi] + g
+        _queue(self.pending, node, prev, oi, g)
 
     def run(self) -> None:
         heap, pending, raw, leaves = self.heap, self.pending, self.raw, self.leaves
@@ -196,22 +198,28 @@ class _Walk:
             grads = pending.pop(node)
             inputs = node.inputs
             cls = node.__class__
-            hooked = special or node._meta is not None
-            if hooked or inputs is None:
-                grads = self._node_pre(node, grads)
             stale = node.seq < last_inplace[0]  # something was edited in place after this node was recorded
-            if stale:
-                _check_versions(node, cls, inputs)
-            if raw and cls.backward_raw is not None:
-                gin = cls.backward_raw(node, *grads)
+            braw = cls.backward_raw
+            if (
+                braw is not None
+                and raw
+                and not special
+                and node._meta is None
+                and inputs is not None
+                and grads.__class__ is not _Slots
+            ):
+                # the hot path: a built-in op, no hooks: its one output's gradient, as an array
+                if stale:
+                    _check_versions(node, cls, inputs)
+                gin = braw(node, grads)
                 if gin.__class__ is not tuple:
                     gin = (gin,)
+                if len(gin) != len(inputs):
+                    gin = _check_count(node, gin, inputs)
+                unary = len(inputs) == 1  # a one-input op's gradient has its input's shape: nothing to reduce
             else:
-                gin = self._backward(node, cls, grads)
-            if len(gin) != len(inputs):
-                gin = _check_count(node, gin, inputs)
-            if hooked:
-                gin = self._node_post(node, gin, grads)
+                gin = self._general(node, cls, grads, inputs, stale, special)
+                unary = False
             if keep is not None:  # free the node now; its inputs stay alive until the walk ends
                 keep.append(inputs)
                 node.inputs = None
@@ -223,7 +231,7 @@ class _Walk:
                     continue
                 if not inp.requires_grad:
                     continue
-                if (g.shape if raw else g._data.shape) != inp._data.shape:
+                if not unary and (g.shape if raw else g._data.shape) != inp._data.shape:
                     g = _unbroadcast(g, inp, node, raw)
                 nxt = inp.grad_fn
                 if nxt is None:  # a leaf: summed here, stored in finish()
@@ -233,13 +241,39 @@ class _Walk:
                     else:
                         slot[1] = slot[1] + g
                     continue
-                slots = pending.get(nxt)
-                if slots is None:
-                    pending[nxt] = [g] if nxt._raw else _slots(nxt, inp._oi, g)
+                prev = pending.get(nxt)
+                if prev is None:
                     heappush(heap, (-nxt.seq, nxt))
+                    pending[nxt] = g if not inp._oi else _slots(nxt, inp._oi, g)
+                elif prev.__class__ is not _Slots and not inp._oi:
+                    pending[nxt] = prev + g
                 else:
-                    oi = inp._oi
-                    slots[oi] = g if slots[oi] is None else slots[oi] + g
+                    _queue(pending, nxt, prev, inp._oi, g)
+
+    def _general(
+        self, node: Function, cls: type, grads: Any, inputs: Any, stale: bool, special: bool
+    ) -> tuple:
+        """One node's backward off the hot path: hooks, captures, custom Functions, create_graph, the
+        second-pass error."""
+        if grads.__class__ is not _Slots:
+            grads = _slots(node, 0, grads)
+        grads = list(grads)
+        hooked = special or node._meta is not None
+        if hooked or inputs is None:
+            grads = self._node_pre(node, grads)
+        if stale:
+            _check_versions(node, cls, inputs)
+        if self.raw and cls.backward_raw is not None:
+            gin = cls.backward_raw(node, *grads)
+            if gin.__class__ is not tuple:
+                gin = (gin,)
+        else:
+            gin = self._backward(node, cls, grads)
+        if len(gin) != len(inputs):
+            gin = _check_count(node, gin, inputs)
+        if hooked:
+            gin = self._node_post(node, gin, grads)
+        return gin
 
     def _historic(self, node: Function, inp: Tensor, g: Any) -> None:
         """Route ``g`` along the history ``inp`` had when ``node`` was recorded (before later in-place ops)."""
@@ -361,11 +395,31 @@ def _check_versions(node: Function, cls: type, inputs: tuple) -> None:
             raise RuntimeError(_inplace_msg(node, out, node._outv))
 
 
-def _slots(node: Function, oi: int, g: Any) -> list:
+class _Slots(list):
+    """A node's pending gradients, one per output (only multi-output custom Functions need one)."""
+
+    __slots__ = ()
+
+
+def _slots(node: Function, oi: int, g: Any) -> _Slots:
     """The pending-gradient list of a multi-output node, with ``g`` at output ``oi``."""
-    slots = [None] * node.__dict__.get("_n_out", 1)
+    slots = _Slots([None] * max(node.__dict__.get("_n_out", 1), oi + 1))
     slots[oi] = g
     return slots
+
+
+def _queue(pending: dict, node: Function, prev: Any, oi: int, g: Any) -> None:
+    """Add ``g`` to the pending gradient of output ``oi`` of ``node`` (``prev``: its current entry or None)."""
+    if prev is None:
+        pending[node] = g if not oi else _slots(node, oi, g)
+    elif prev.__class__ is not _Slots:
+        if not oi:
+            pending[node] = prev + g
+        else:
+            slots = pending[node] = _slots(node, oi, g)
+            slots[0] = prev
+    else:
+        prev[oi] = g if prev[oi] is None else prev[oi] + g
 
 
 def _check_count(node: Function, gin: tuple, inputs: tuple) -> tuple:

@@ -14,25 +14,19 @@ from typing import Any
 import numpy as np
 
 from .function import _op_error, _seq
+from .grad_mode import anomaly_seen as _anomaly_seen
+from .grad_mode import grad_enabled as _grad_enabled
 from .grad_mode import state as _state
 from .tensor import _BY_TYPE, Tensor, _coerce
 
 _new = object.__new__
+_ref = weakref.ref
 _ndarray = np.ndarray
 
 
-def _link(cls: type, out: Tensor, inputs: tuple, saved: list | None, saves_output: bool) -> None:
-    node = _new(cls)
-    node.inputs = inputs
-    node.seq = next(_seq)
-    if saved is not None:
-        node._versions = saved
-    if saves_output:
-        node._out = weakref.ref(out)
-    if _state.anomaly:
-        node.__dict__["_trace"] = "".join(traceback.format_stack()[:-2])
-    out.grad_fn = node
-    out.requires_grad = True
+def _trace(node: Any) -> None:
+    """Anomaly mode: keep the forward stack that created ``node`` (for the backward error)."""
+    node.__dict__["_trace"] = "".join(traceback.format_stack()[:-2])
 
 
 def binary(cls: type, opfunc: Any, slow: Any, reflected: bool = False) -> Any:
@@ -66,12 +60,24 @@ def binary(cls: type, opfunc: Any, slow: Any, reflected: bool = False) -> Any:
         out._vc = [0]
         out._oi = 0
         out._extra = None
-        if (self.requires_grad or rg) and _state.enabled:
-            sv = self._vc[0] if saves else None
+        if (self.requires_grad or rg) and _grad_enabled():
+            node = cls()  # Function.apply's linking, inlined (built-ins take no constructor arguments)
+            node.seq = next(_seq)
+            node._meta = None
             if reflected:
-                _link(cls, out, (other, self), [ov, sv] if saves else None, saves_out)
+                node.inputs = (other, self)
+                if saves:
+                    node._versions = [ov, self._vc[0]]
             else:
-                _link(cls, out, (self, other), [sv, ov] if saves else None, saves_out)
+                node.inputs = (self, other)
+                if saves:
+                    node._versions = [self._vc[0], ov]
+            if saves_out:
+                node._out = _ref(out)
+            if _anomaly_seen[0] and _state.anomaly:
+                _trace(node)
+            out.grad_fn = node
+            out.requires_grad = True
         else:
             out.grad_fn = None
             out.requires_grad = False
@@ -100,8 +106,19 @@ def unary(cls: type, kernel: Any) -> Any:
         out._vc = [0]
         out._oi = 0
         out._extra = None
-        if self.requires_grad and _state.enabled:
-            _link(cls, out, (self,), [self._vc[0]] if saves_in else None, saves_out)
+        if self.requires_grad and _grad_enabled():
+            node = cls()
+            node.seq = next(_seq)
+            node._meta = None
+            node.inputs = (self,)
+            if saves_in:
+                node._versions = [self._vc[0]]
+            if saves_out:
+                node._out = _ref(out)
+            if _anomaly_seen[0] and _state.anomaly:
+                _trace(node)
+            out.grad_fn = node
+            out.requires_grad = True
         else:
             out.grad_fn = None
             out.requires_grad = False
@@ -127,7 +144,8 @@ def matmul(cls: type, slow: Any) -> Any:
         ):
             return slow(self, other)
         try:
-            data = sd @ od
+            # for two 2-d NumPy arrays ndarray.dot is the same product (bit for bit) at half matmul's call cost
+            data = sd.dot(od) if type(sd) is _ndarray and sd.ndim == 2 and od.ndim == 2 else sd @ od
         except ValueError:
             return slow(self, other)  # raises the op's own shape error
         if type(data) not in _BY_TYPE:
@@ -138,8 +156,16 @@ def matmul(cls: type, slow: Any) -> Any:
         out._vc = [0]
         out._oi = 0
         out._extra = None
-        if (self.requires_grad or other.requires_grad) and _state.enabled:
-            _link(cls, out, (self, other), [self._vc[0], other._vc[0]], False)
+        if (self.requires_grad or other.requires_grad) and _grad_enabled():
+            node = cls()
+            node.seq = next(_seq)
+            node._meta = None
+            node.inputs = (self, other)
+            node._versions = [self._vc[0], other._vc[0]]
+            if _anomaly_seen[0] and _state.anomaly:
+                _trace(node)
+            out.grad_fn = node
+            out.requires_grad = True
         else:
             out.grad_fn = None
             out.requires_grad = False

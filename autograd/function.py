@@ -12,6 +12,8 @@ import traceback
 import weakref
 from typing import Any
 
+from .grad_mode import anomaly_seen as _anomaly_seen
+from .grad_mode import grad_enabled as _grad_enabled
 from .grad_mode import no_grad
 from .grad_mode import state as _grad_state
 from .tensor import _BY_TYPE, Tensor, _seq, bump_version
@@ -23,8 +25,8 @@ _make = Tensor._make
 class Function:
     """A node of the graph: the op applied, its inputs, and what backward needs."""
 
-    __slots__ = ("inputs", "seq", "_versions", "_out", "_saved", "__dict__", "__weakref__")
-    _meta = None  # hooks / retain_grad on this node's outputs (rare: stored per instance when set)
+    # _meta: hooks / retain_grad on this node's outputs (rare); every node in a graph sets it (None) when linked
+    __slots__ = ("inputs", "seq", "_meta", "_versions", "_out", "_saved", "__dict__", "__weakref__")
     _outv = 0  # the output's version when saved (in-place ops on the output move it)
 
     _raw = False  # built-ins: forward on raw arrays
@@ -56,21 +58,22 @@ class Function:
                     needs = True
             else:
                 raw.append(a)
-        ctx = _new(cls)
+        ctx = cls()  # built-ins take no constructor arguments
         try:
             out = _make(cls.forward(ctx, *raw, **kwargs))
         except (ValueError, TypeError) as e:
             raise _op_error(cls, args, e) from e
-        if needs and _grad_state.enabled:
+        if needs and _grad_enabled():
             ctx.inputs = args
             ctx.seq = next(_seq)
+            ctx._meta = None
             if cls._saved_inputs:
                 ctx._versions = [
                     args[i]._vc[0] if isinstance(args[i], Tensor) else None for i in cls._saved_inputs
                 ]
             if cls._saves_output:
                 ctx._out = weakref.ref(out)
-            if _grad_state.anomaly:
+            if _anomaly_seen[0] and _grad_state.anomaly:
                 ctx.__dict__["_trace"] = "".join(traceback.format_stack()[:-1])
             out.grad_fn = ctx
             out.requires_grad = True
@@ -151,7 +154,7 @@ class Function:
         )
 
     def _tensor_meta(self, key: str) -> dict:
-        if self._meta is None:
+        if getattr(self, "_meta", None) is None:
             self._meta = {}
         return self._meta.setdefault(key, {})
 
@@ -218,6 +221,7 @@ def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
         return outs
     ctx.inputs = args
     ctx.seq = next(_seq)
+    ctx._meta = None
     if _grad_state.anomaly:
         ctx.__dict__["_trace"] = "".join(traceback.format_stack()[:-1])
     dirty = ctx.__dict__.get("_dirty", ())
@@ -298,7 +302,7 @@ class _DelayedError(Function):
 
 def _delayed_error(r: Tensor, name: str, anchors: tuple) -> Tensor:
     node = _new(_DelayedError)
-    node.inputs, node.seq, node.op = anchors, next(_seq), name
+    node.inputs, node.seq, node.op, node._meta = anchors, next(_seq), name, None
     out = _make(r._data)
     out.grad_fn, out.requires_grad = node, True
     return out

@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import threading
 from collections.abc import Callable
 from typing import Any
 
+# Grad mode lives in a ContextVar: per thread like PyTorch's (a new thread starts enabled), and one
+# ``grad_enabled()`` call is ~4x cheaper than a thread-local attribute on the per-op hot path.
+_enabled = contextvars.ContextVar("embergrad_grad_enabled", default=True)
+grad_enabled = _enabled.get
+
 
 class _State(threading.local):
-    enabled = True
     inference = False
     anomaly = False
     anomaly_check_nan = True
 
+    @property
+    def enabled(self) -> bool:
+        return _enabled.get()
+
+    @enabled.setter
+    def enabled(self, value: bool) -> None:
+        _enabled.set(bool(value))
+
 
 state = _State()
 
+# Set (for good) the first time any thread turns anomaly mode on: until then the hot paths skip the
+# thread-local anomaly lookup.
+anomaly_seen = [False]
+
 
 def is_grad_enabled() -> bool:
-    return state.enabled
+    return _enabled.get()
 
 
 def is_inference_mode_enabled() -> bool:
     return state.inference
+
+
+def _restore(token: contextvars.Token, prev: bool) -> None:
+    """Undo a grad-mode change. Resetting by token leaves the ContextVar unset again where it was unset:
+    while no context variable is set, NumPy's own per-ufunc context lookup stays on its fastest path."""
+    try:
+        _enabled.reset(token)
+    except (ValueError, RuntimeError):  # the token belongs to another context, or was used already
+        _enabled.set(prev)
 
 
 class _Mode:
@@ -32,11 +58,11 @@ class _Mode:
     _target: bool
 
     def __enter__(self) -> None:
-        self._prev = state.enabled
-        state.enabled = self._target
+        self._prev = _enabled.get()
+        self._token = _enabled.set(self._target)
 
     def __exit__(self, *exc: Any) -> None:
-        state.enabled = self._prev
+        _restore(self._token, self._prev)
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -84,20 +110,25 @@ class set_grad_enabled(_Mode):  # noqa: N801
 
     def __init__(self, mode: bool) -> None:
         self._target = bool(mode)
-        self._prev = state.enabled
-        state.enabled = self._target
+        self._prev = _enabled.get()
+        self._token = _enabled.set(self._target)
 
     def __enter__(self) -> None:
-        if not hasattr(self, "_prev"):
-            self._prev = state.enabled
-        state.enabled = self._target
+        if not hasattr(self, "_token"):
+            self._prev = _enabled.get()
+            self._token = _enabled.set(self._target)
+
+    def __exit__(self, *exc: Any) -> None:
+        _restore(self._token, self._prev)
+        del self._token  # entered again, it sets the mode again
 
     def __init_copy__(self, other: _Mode) -> _Mode:
         self._target = other._target
         return self
 
     def __call__(self, fn: Callable) -> Callable:
-        state.enabled = self._prev  # as a decorator it must not leave the mode changed
+        _restore(self._token, self._prev)  # as a decorator it must not leave the mode changed
+        del self._token
         return super().__call__(fn)
 
 
@@ -109,12 +140,14 @@ class inference_mode(_Mode):  # noqa: N801
         self._target = False
 
     def __enter__(self) -> None:
-        self._prev = state.enabled
+        self._prev = _enabled.get()
         self._prev_inf = state.inference
+        self._token = None
         if self._mode:
-            state.enabled = False
+            self._token = _enabled.set(False)
             state.inference = True
 
     def __exit__(self, *exc: Any) -> None:
-        state.enabled = self._prev
+        if self._token is not None:
+            _restore(self._token, self._prev)
         state.inference = self._prev_inf

@@ -94,6 +94,10 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, abc.ABC):
         return (u < p_keep).astype(dtype) * dtype_type(dtype)(scale)
 
     # ---- scatter / gather --------------------------------------------------------------------
+    def mm(self, a: Any, b: Any) -> Any:
+        """``a @ b`` (the hot matrix product of matmul's backward; backends may take a cheaper call)."""
+        return a @ b
+
     def scatter_add(self, target: Any, index: Any, values: Any) -> None:
         """``target[index] += values`` where repeated indices accumulate (in place)."""
         self.xp.add.at(target, index, values)

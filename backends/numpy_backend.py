@@ -117,6 +117,10 @@ class NumpyBackend(Backend):
             np.multiply(src[i:j], alpha, out=b)
             t[i:j] += b
 
+    def mm(self, a, b):
+        """For two 2-d arrays ``ndarray.dot`` is matmul's product bit for bit at about half the call cost."""
+        return a.dot(b) if a.ndim == 2 and b.ndim == 2 else a @ b
+
     # ---- linear ---------------------------------------------------------------------------------------------
     def linear(self, x, w, b):
         """For a batch much smaller than out_features, OpenBLAS's sgemm runs 5-30% faster producing the

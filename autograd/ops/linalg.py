@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..tensor import Tensor
+from ..tensor import _BY_TYPE, Tensor
 from .base import Primitive, check_same_device
 
 
@@ -46,8 +46,9 @@ class MatMul(Primitive):
         if a.ndim < 2 or b.ndim < 2:
             return tuple(None if x is None else x._data for x in MatMul.backward(ctx, Tensor._make(g)))
         ad, bd = a._data, b._data
-        ga = g @ bd.swapaxes(-1, -2) if a.requires_grad else None
-        gb = ad.swapaxes(-1, -2) @ g if b.requires_grad else None
+        mm = _BY_TYPE[g.__class__].mm
+        ga = mm(g, bd.swapaxes(-1, -2)) if a.requires_grad else None
+        gb = mm(ad.swapaxes(-1, -2), g) if b.requires_grad else None
         return ga, gb
 
 

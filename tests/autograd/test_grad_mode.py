@@ -110,3 +110,38 @@ def test_no_grad_results_are_leaves(device):
     assert y.grad_fn is None and not y.requires_grad and y.is_leaf
     z = x.detach()
     assert not z.requires_grad and z.grad_fn is None
+
+
+def test_set_grad_enabled_object_reentered(device):
+    mode = A.set_grad_enabled(False)  # takes effect at once
+    assert not A.is_grad_enabled()
+    with mode:
+        assert not _records(device)
+    assert A.is_grad_enabled()
+    with mode:  # entered again, it disables again
+        assert not _records(device)
+    assert A.is_grad_enabled() and _records(device)
+
+
+def test_modes_restore_when_exited_out_of_order(device):
+    outer, inner = A.no_grad(), A.enable_grad()
+    outer.__enter__()
+    inner.__enter__()
+    assert A.is_grad_enabled()
+    outer.__exit__(None, None, None)  # out of order: restores what outer saw (enabled)
+    assert A.is_grad_enabled()
+    inner.__exit__(None, None, None)  # restores what inner saw (disabled by outer)
+    assert not A.is_grad_enabled()
+    A.set_grad_enabled(True)
+    assert _records(device)
+
+
+def test_grad_mode_in_a_copied_context(device):
+    import contextvars
+
+    def inside():
+        with A.no_grad():
+            return _records(device)
+
+    assert contextvars.copy_context().run(inside) is False
+    assert A.is_grad_enabled() and _records(device)
