@@ -14,11 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from .function import _SECOND_PASS, Function, _inplace_msg
-from .grad_mode import set_grad_enabled
+from .grad_mode import _enabled as _grad_mode_var
+from .grad_mode import _restore as _restore_grad_mode
+from .grad_mode import grad_enabled as _grad_enabled
 from .grad_mode import state as _grad_state
 from .tensor import _BY_TYPE, Tensor, _last_inplace
 
 _make = Tensor._make
+_set_grad_enabled = _grad_mode_var.set
 
 _TensorOrTensors = Tensor | Sequence[Tensor]
 
@@ -103,7 +106,9 @@ def _roots(tensors: Any, grads: Any, op: str) -> tuple[list[Tensor], list[Tensor
                     f"{op}: grad can be implicitly created only for scalar outputs; the output has shape "
                     f"{tuple(t.shape)}: pass a gradient of that shape"
                 )
-            g = Tensor._make(t.backend.xp.ones_like(t._data))
+            d = t._data
+            xp = _BY_TYPE[type(d)].xp
+            g = _make(xp.array(1, dtype=d.dtype) if d.ndim == 0 else xp.ones(d.shape, dtype=d.dtype))
         elif not isinstance(g, Tensor):
             raise TypeError(f"{op}: gradient must be a Tensor, got {type(g).__name__}")
         elif g.shape != t.shape:
@@ -131,12 +136,16 @@ def _run(
     they travel as Tensors through each op's differentiable ``backward``.
     """
     walk = _Walk(retain_graph, create_graph, capture)
-    with set_grad_enabled(create_graph):
+    prev = _grad_enabled()
+    token = _set_grad_enabled(create_graph)  # PyTorch's grad mode during backward
+    try:
         for r, g in zip(roots, root_grads):
             walk.handed.add(id(g._data))
             walk.add(r, g._data if walk.raw else g)
         walk.run()
         return walk.finish()
+    finally:
+        _restore_grad_mode(token, prev)
 
 
 _CURRENT = object()  # Walk.add: "use the tensor's current history"

@@ -16,7 +16,7 @@ from .grad_mode import anomaly_seen as _anomaly_seen
 from .grad_mode import grad_enabled as _grad_enabled
 from .grad_mode import no_grad
 from .grad_mode import state as _grad_state
-from .tensor import _BY_TYPE, Tensor, _seq, bump_version
+from .tensor import _BY_TYPE, Tensor, _coerce, _seq, bump_version
 
 _new = object.__new__
 _make = Tensor._make
@@ -52,7 +52,7 @@ class Function:
         needs = False
         raw = []
         for a in args:
-            if isinstance(a, Tensor):
+            if a.__class__ is Tensor or isinstance(a, Tensor):
                 raw.append(a._data)
                 if a.requires_grad:
                     needs = True
@@ -60,9 +60,17 @@ class Function:
                 raw.append(a)
         ctx = cls()  # built-ins take no constructor arguments
         try:
-            out = _make(cls.forward(ctx, *raw, **kwargs))
+            data = cls.forward(ctx, *raw, **kwargs) if kwargs else cls.forward(ctx, *raw)
         except (ValueError, TypeError) as e:
             raise _op_error(cls, args, e) from e
+        out = _new(Tensor)  # Tensor._make, inlined
+        out._data = data if data.__class__ in _BY_TYPE else _coerce(data)
+        out.requires_grad = False
+        out.grad = None
+        out.grad_fn = None
+        out._vc = [0]
+        out._oi = 0
+        out._extra = None
         if needs and _grad_enabled():
             ctx.inputs = args
             ctx.seq = next(_seq)

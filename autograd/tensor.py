@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import numpy as np
+
 import backends
 
 from . import dtypes
@@ -16,6 +18,7 @@ _BY_TYPE = backends._BY_TYPE
 # skip the per-input version checks of any node recorded after the last in-place edit anywhere.
 _seq = itertools.count(1)
 _last_inplace = [0]
+_engine_backward = None  # engine.backward, bound on first use
 
 
 def bump_version(t: Tensor) -> None:
@@ -195,9 +198,10 @@ class Tensor:
         inputs: Any = None,
     ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``."""
-        from .engine import backward
-
-        backward(self, gradient, retain_graph=retain_graph, create_graph=create_graph, inputs=inputs)
+        global _engine_backward
+        if _engine_backward is None:  # the engine imports this module: bound on first use
+            from .engine import backward as _engine_backward
+        _engine_backward(self, gradient, retain_graph, create_graph, inputs)
 
     # ---- conversions -------------------------------------------------------------------------
     def numpy(self, *, force: bool = False):
@@ -305,8 +309,6 @@ def _init(t: Tensor, arr: Any) -> None:
 
 def _coerce(arr: Any) -> Any:
     """Turn a NumPy scalar (what NumPy reductions return) into a 0-d array."""
-    import numpy as np
-
     if isinstance(arr, np.generic | float | int | bool):
         return np.asarray(arr)
     raise TypeError(f"Tensor: cannot wrap {type(arr).__name__}; expected a backend array")

@@ -207,6 +207,8 @@ def _cumprod_grad_with_zeros(x: Tensor, g: Tensor, ax: int) -> Tensor:
 
 
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:  # noqa: A001
+    if dim is None and dtype is None and x._data.dtype.kind not in "biu":  # the common case: a loss
+        return Sum.apply(x, None, keepdim, None)
     axes = normalize_dims(dim, x.ndim, "sum")
     if dtype is None and x._data.dtype.kind in "biu":
         from .. import dtypes
