@@ -11,11 +11,13 @@ from __future__ import annotations
 import heapq
 import sys
 from collections.abc import Sequence
+from types import MappingProxyType
 from typing import Any
 
 from .function import _SECOND_PASS, Function, _inplace_msg
 from .grad_mode import _enabled as _grad_mode_var
 from .grad_mode import _restore as _restore_grad_mode
+from .grad_mode import anomaly_seen as _anomaly_seen
 from .grad_mode import grad_enabled as _grad_enabled
 from .grad_mode import state as _grad_state
 from .tensor import _BY_TYPE, Tensor, _last_inplace
@@ -34,6 +36,19 @@ def backward(
     inputs: Any = None,
 ) -> None:
     """Accumulate the gradients of ``tensors`` into the ``.grad`` of the leaves they depend on."""
+    if grad_tensors is None and inputs is None and tensors.__class__ is Tensor and tensors.requires_grad:
+        d = tensors._data  # the common call, loss.backward(): one scalar root, an implicit gradient of one
+        if d.size == 1:
+            xp = _BY_TYPE[type(d)].xp
+            g = xp.array(1, dtype=d.dtype) if d.ndim == 0 else xp.ones(d.shape, dtype=d.dtype)
+            _run(
+                [tensors],
+                [_make(g)],
+                bool(create_graph if retain_graph is None else retain_graph),
+                create_graph,
+                None,
+            )
+            return
     roots, grads = _roots(tensors, grad_tensors, "backward")
     if retain_graph is None:
         retain_graph = create_graph
@@ -154,21 +169,24 @@ _CURRENT = object()  # Walk.add: "use the tensor's current history"
 class _Walk:
     """State of one backward pass."""
 
+    cap_nodes: Any = MappingProxyType({})  # (read-only while nothing is captured)
+    cap_leaves: Any = MappingProxyType({})
+    found: Any = ()
+
     def __init__(self, retain_graph: bool, create_graph: bool, capture: tuple[Tensor, ...] | None) -> None:
         self.raw = not create_graph
         self.create_graph = create_graph
         self.retain_graph = retain_graph
-        self.anomaly = _grad_state.anomaly
+        self.anomaly = _anomaly_seen[0] and _grad_state.anomaly
         self.heap: list = []
-        self.pending: dict[Function, list] = {}
+        self.pending: dict[Function, Any] = {}
         self.leaves: dict[int, list] = {}
         self.keep: list[tuple] = []
         self.handed: set[int] = set()
         self.capture = capture
-        self.found: list = []
-        self.cap_nodes: dict[Function, list] = {}
-        self.cap_leaves: dict[int, int] = {}
-        if capture is not None:
+        if capture is not None:  # autograd.grad / backward(inputs=...): whose gradients to hand back
+            self.cap_nodes: Any = {}
+            self.cap_leaves: Any = {}
             self.found = [None] * len(capture)
             for i, t in enumerate(capture):
                 if t.grad_fn is None:
