@@ -392,7 +392,7 @@ class Relu(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        return g * ctx.output().gt(0).to(g.dtype)
+        return g * ctx.output().ne(0).to(g.dtype)  # NaN outputs pass the gradient, as in PyTorch
 
     @staticmethod
     def backward_raw(ctx, g):

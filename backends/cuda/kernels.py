@@ -115,8 +115,8 @@ _add(
         "eg_relu_bwd",
         "T g, T y",
         "T gx",
-        "gx = g * (T)(y > (T)0);",  # a product, as on the CPU: NaN/inf gradients propagate the same way
-        lambda xp, g, y, gx: g * (y > 0),
+        "gx = g * (T)(y != (T)0);",  # a product, as on the CPU: NaN/inf gradients propagate the same way
+        lambda xp, g, y, gx: g * (y != 0),
     )
 )
 

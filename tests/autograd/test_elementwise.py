@@ -367,3 +367,17 @@ def test_ops_keep_float_dtype(device, dt):
         x.grad = None
         y.sum().backward()
         assert x.grad.dtype == dtype, f"{name}: grad {x.grad.dtype}"
+
+
+@pytest.mark.parametrize("shape", [(5,), (70, 80)])  # below and above the size where the kernel changes form
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_relu_gradient_at_zero_and_nan_like_torch(device, shape, create_graph):
+    """relu passes the gradient where its output is non-zero (NaN included, as PyTorch), blocks it at and below 0."""
+    x = np.random.default_rng(0).standard_normal(shape)
+    flat = x.reshape(-1)
+    flat[:5] = [np.nan, -1.0, 0.0, -0.0, 2.0]
+    t = A.tensor(x, device=device, requires_grad=True)
+    g = A.full(shape, 3.0, dtype=A.float64, device=device)
+    (gx,) = A.grad(t.relu(), t, g, create_graph=create_graph)
+    want = np.where(np.isnan(x) | (x > 0), 3.0, 0.0)
+    np.testing.assert_array_equal(gx.cpu().numpy(), want)
