@@ -242,8 +242,9 @@ def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
             continue
         if any(o is d for d in dirty):
             # in place: the node's input becomes a shell holding the old history
-            from .ops.inplace import record_history
+            from .ops.inplace import check_inplace, record_history
 
+            check_inplace(o, cls.__name__)
             for j, a in enumerate(args):
                 if a is o:
                     inputs[j] = _shell(o)
@@ -258,6 +259,10 @@ def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
         o._oi = i
         o.requires_grad = True
         result.append(o)
+        if dirty and any(o is d for d in dirty) and o._extra:  # a view, or a tensor with views
+            from .ops.inplace import rebase_aliases
+
+            rebase_aliases(o, _shell(o))
     ctx.inputs = tuple(inputs)
     ctx.__dict__["_n_out"] = len(outs_t)
     ctx.__dict__["_out_meta"] = [

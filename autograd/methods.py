@@ -12,7 +12,7 @@ from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
-from .ops.inplace import inplace_apply
+from .ops.inplace import check_inplace, inplace_apply
 from .tensor import Tensor, bump_version
 
 _SCALARS = (int, float, bool)
@@ -597,11 +597,9 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
         if value.requires_grad and _grad_state.enabled:
             return _assign(self, value.expand(self.shape) + 0)
         value = value.item()
+    if _grad_state.enabled:
+        check_inplace(self, "fill_")
     if _grad_state.enabled and self.requires_grad:
-        if self.grad_fn is None:
-            raise RuntimeError(
-                "fill_: a leaf Variable that requires grad is being used in an in-place operation."
-            )
         return _assign(self, self * 0 + value)
     self._data.fill(value)
     bump_version(self)
@@ -609,10 +607,8 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
 
 
 def _random_(self: Tensor, kind: str, a: Any, b: Any) -> Tensor:
-    if self.requires_grad and self.grad_fn is None and _grad_state.enabled:
-        raise RuntimeError(
-            f"{kind}_: a leaf Variable that requires grad is being used in an in-place operation."
-        )
+    if _grad_state.enabled:
+        check_inplace(self, kind + "_")
     be = self.backend
     dev = self.device
     dt = self._data.dtype

@@ -104,6 +104,16 @@ class Tensor:
     def is_contiguous(self) -> bool:
         return bool(self._data.flags.c_contiguous)
 
+    def data_ptr(self) -> int:
+        """The address of the first element (views of one tensor differ by their offset)."""
+        return _BY_TYPE[type(self._data)].data_ptr(self._data)
+
+    @property
+    def _base(self) -> Tensor | None:
+        """The tensor whose memory this one is a view of (None when it is not a view), as PyTorch's."""
+        ex = self._extra
+        return ex.get("view") if ex else None
+
     @property
     def is_leaf(self) -> bool:
         return self.grad_fn is None

@@ -40,6 +40,10 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, abc.ABC):
     def from_host(self, arr: np.ndarray, device: Device) -> Any:
         """A backend array on ``device`` holding the host array's values."""
 
+    def data_ptr(self, arr: Any) -> int:
+        """The address of an array's first element (views of one memory block differ by their offset)."""
+        return int(arr.__array_interface__["data"][0])
+
     def synchronize(self, device: Device | None = None) -> None:
         """Wait for queued work on the device (a no-op on the CPU)."""
 

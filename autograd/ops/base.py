@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from weakref import ref as _ref
 
 from ..function import Function
 from ..tensor import Tensor
@@ -12,6 +13,49 @@ class Primitive(Function):
     """A built-in op: forward on backend arrays, backward with Tensor ops (so differentiable)."""
 
     _raw = True
+
+
+# ---- views: tensors sharing another tensor's memory (their in-place semantics live in ops/inplace.py) ----
+
+
+class _Views(list):
+    """Weak references to a base's views; dead ones are dropped when the list has doubled."""
+
+    __slots__ = ("limit",)
+
+
+def view_base(t: Tensor) -> Tensor | None:
+    """The tensor owning the memory ``t`` is a view of, or None when ``t`` is not a view."""
+    ex = t._extra
+    return ex.get("view") if ex else None
+
+
+def register_view(out: Tensor, x: Tensor) -> Tensor:
+    """Record that ``out`` (a new tensor) is a view of ``x``'s memory; it shares x's version counter."""
+    if out is x:
+        return out
+    out._vc = x._vc
+    ex = x._extra
+    root = x if ex is None or "view" not in ex else ex["view"]  # views of views point at the owner
+    oe = out._extra
+    if oe is None:
+        out._extra = {"view": root}
+    elif "view" in oe:
+        return out
+    else:
+        oe["view"] = root
+    re = root._extra
+    if re is None:
+        re = root._extra = {}
+    views = re.get("views")
+    if views is None:
+        views = re["views"] = _Views()
+        views.limit = 16
+    views.append(_ref(out))
+    if len(views) > views.limit:
+        views[:] = [r for r in views if r() is not None]
+        views.limit = max(16, 2 * len(views))
+    return out
 
 
 def raw_of(x: Any) -> Any:

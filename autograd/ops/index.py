@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..tensor import Tensor, _wrap_dim
-from .base import Primitive, check_same_device
+from ..tensor import _BY_TYPE, Tensor, _wrap_dim
+from .base import Primitive, check_same_device, register_view
 
 
 def _is_advanced(key: tuple) -> bool:
@@ -51,9 +51,12 @@ class GetItem(Primitive):
     def forward(ctx, a, key):
         ctx.in_shape, ctx.dtype = a.shape, a.dtype
         try:
-            return a[key]
+            r = a[key]
         except IndexError as e:
             raise IndexError(f"index: {e} (tensor of shape {a.shape})") from None
+        # NumPy gives a scalar copy for a full integer index; with a trailing Ellipsis it is a 0-d view, as in
+        # PyTorch (x[0] on a 1-d tensor shares x's memory)
+        return r if r.__class__ in _BY_TYPE else a[key + (Ellipsis,)]
 
     @staticmethod
     def backward(ctx, g):
@@ -206,7 +209,7 @@ def getitem(x: Tensor, key: Any) -> Tensor:
     k = raw_key(x, key)
     out = GetItem.apply(x, k)
     if out._data.base is not None and not _is_advanced(k):
-        out._vc = x._vc  # a basic-index view shares its base's version counter
+        register_view(out, x)  # a basic index gives a view of x's memory
     return out
 
 

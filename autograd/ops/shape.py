@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor, _wrap_dim
-from .base import Primitive, check_same_device
+from .base import Primitive, check_same_device, register_view
 
 
 class Reshape(Primitive):
@@ -70,7 +70,7 @@ class Expand(Primitive):
 class Flip(Primitive):
     @staticmethod
     def forward(ctx, a, axes):
-        return ctx.backend_xp(a).flip(a, axes)
+        return ctx.backend_xp(a).flip(a, axes).copy()  # a copy, as in PyTorch (NumPy gives a view)
 
     @staticmethod
     def backward(ctx, g):
@@ -162,9 +162,9 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
 
 
 def _view_of(out: Tensor, x: Tensor) -> Tensor:
-    """A result sharing ``x``'s memory shares its version counter, so in-place edits are seen by both."""
+    """A result sharing ``x``'s memory is a view of it: in-place edits through either are seen by both."""
     if out._data.base is not None and _shares(out._data, x._data):
-        out._vc = x._vc
+        register_view(out, x)
     return out
 
 
@@ -177,8 +177,7 @@ def view(x: Tensor, *shape: Any) -> Tensor:
             f"view: view size {list(_shape_arg(shape))} is not compatible with input tensor's size and stride "
             "(at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead."
         )
-    out._vc = x._vc
-    return out
+    return register_view(out, x)
 
 
 def _shares(a: Any, b: Any) -> bool:

@@ -59,6 +59,9 @@ class CudaBackend(Backend):
     def to_host(self, arr: Any) -> np.ndarray:
         return arr.get()
 
+    def data_ptr(self, arr: Any) -> int:
+        return int(arr.data.ptr)
+
     def from_host(self, arr: np.ndarray, device: Device) -> Any:
         with self.xp.cuda.Device(self.index(device)):
             return self.xp.asarray(arr)

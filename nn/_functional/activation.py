@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import warnings
-import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +16,7 @@ import autograd as A
 from autograd import Tensor
 from autograd.function import _shell
 from autograd.ops.base import Primitive, normalize_dims
+from autograd.ops.inplace import check_inplace, commit_inplace
 from autograd.tensor import bump_version
 
 __all__ = [
@@ -71,29 +71,21 @@ def _maybe_inplace(op: str, x: Tensor, inplace: bool, fn: Callable[[Tensor], Ten
     _check(op, x)
     if not inplace:
         return fn(x)
+    if A.is_grad_enabled():
+        check_inplace(x, op + "_")
     if not (A.is_grad_enabled() and x.requires_grad):
         with A.no_grad():
             out = fn(x)
         x._data[...] = out._data
         bump_version(x)
         return x
-    if x.grad_fn is None:
-        raise RuntimeError(
-            f"{op}_: a leaf Variable that requires grad (shape {tuple(x.shape)}) is being used in an in-place "
-            "operation; use inplace=False"
-        )
     old = _shell(x)  # x's value and history before the write; a copy, since x's memory is overwritten
     old._data = x._data.copy()
     old._vc = [0]
     out = fn(old)
     x._data[...] = out._data
     bump_version(x)
-    node = out.grad_fn
-    x.grad_fn, x._oi, x.requires_grad = node, out._oi, True
-    if node is not None and type(node)._saves_output:
-        node._out = weakref.ref(x)
-        node._outv = x._vc[0]
-    return x
+    return commit_inplace(x, out)
 
 
 # ---- ReLU family -----------------------------------------------------------------------------------

@@ -53,7 +53,25 @@ RAW_CASES = {
     "Expand": [(lambda a: a.expand(2, 3, 4), [(3, 1)])],
     "Permute": [(lambda a: a.permute(2, 0, 1), [(2, 3, 4)]), (lambda a: a.T, [(2, 3)])],
     "Reshape": [(lambda a: a.reshape(3, 2), [(2, 3)]), (lambda a: a.unsqueeze(0), [(2, 3)])],
+    "CopySlices": [(lambda a, b: _write_through_view(a, b), [(3, 4), (2, 2)])],
+    "AsStrided": [
+        (lambda a: _view_after_write(a, lambda y: y[1:, ::2]), [(3, 4)]),
+        (lambda a: _view_after_write(a, lambda y: y[:, :1].expand(3, 5)), [(3, 4)]),  # overlapping view
+    ],
 }
+
+
+def _write_through_view(a, b):
+    y = a * 1
+    y[1:, ::2].mul_(b)  # y's history becomes CopySlices
+    return y
+
+
+def _view_after_write(a, view):
+    y = a * 1
+    v = view(y)
+    y.exp_()  # v is re-derived from y's new history
+    return v
 
 
 def _raw_classes() -> dict:

@@ -200,6 +200,13 @@ class _Flags:
         return f"  C_CONTIGUOUS : {self.c_contiguous}\n  F_CONTIGUOUS : {self.f_contiguous}\n  OWNDATA : {self.owndata}"
 
 
+class _MemoryPointer:
+    __slots__ = ("ptr",)
+
+    def __init__(self, ptr: int) -> None:
+        self.ptr = ptr
+
+
 class ndarray:
     """A device array of the strict CuPy stand-in (NumPy storage, CuPy rules)."""
 
@@ -277,6 +284,11 @@ class ndarray:
     @property
     def base(self) -> ndarray | None:
         return self._base
+
+    @property
+    def data(self) -> _MemoryPointer:
+        """CuPy's MemoryPointer, reduced to its address (``.ptr``): host addresses stand in for device ones."""
+        return _MemoryPointer(int(self._a.__array_interface__["data"][0]))
 
     @property
     def device(self) -> rt.Device:
