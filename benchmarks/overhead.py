@@ -10,7 +10,6 @@ Writes benchmarks/results/overhead.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -19,8 +18,10 @@ from collections.abc import Callable
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
+from _results import write_json  # noqa: E402
 
 N_OPS = 32
 
@@ -127,9 +128,7 @@ def main() -> None:
         "device": args.device,
         "ops_in_chain": N_OPS,
     }
-    os.makedirs(os.path.join(os.path.dirname(__file__), "results"), exist_ok=True)
-    with open(os.path.join(os.path.dirname(__file__), "results", "overhead.json"), "w") as f:
-        json.dump(out, f, indent=2)
+    write_json("overhead", out)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import sys
 import time
@@ -25,8 +24,10 @@ import tracemalloc
 for _v in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
     os.environ[_v] = "1"
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import numpy as np  # noqa: E402
+from _results import write_json  # noqa: E402
 
 TARGETS = {"mlp": 0.95, "cnn": 2.0, "lstm": 1.5}
 LR = 0.01
@@ -401,10 +402,7 @@ def main() -> None:
             )
     for c in filter(None, (c.strip() for c in args.profile.split(","))):
         profile(c)
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "train_step.json")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w") as f:
-        json.dump(out, f, indent=2)
+    write_json("train_step", out)
 
 
 if __name__ == "__main__":
