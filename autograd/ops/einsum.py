@@ -125,8 +125,50 @@ def _parse(equation: str, shapes: list) -> tuple[list[str], str]:
     return out_terms, out
 
 
-def einsum(equation: str, *operands: Any) -> Tensor:
-    """Sums of products of operand elements, labelled by ``equation`` (``'bij,bjk->bik'``...)."""
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist_equation(args: tuple) -> tuple[str, tuple]:
+    """PyTorch's sublist form ``einsum(op1, [0, 1], op2, [1, 2], [0, 2])`` as an equation and operands:
+    subscripts are ints in [0, 52) (or ``...``); a trailing list names the output."""
+    ops, terms = list(args[0::2]), list(args[1::2])
+    out = None
+    if len(ops) > len(terms):  # op, sub, op, sub, out: the last "operand" is the output sublist
+        out = ops.pop()
+        if isinstance(out, Tensor):
+            raise ValueError("einsum: every operand needs a sublist of subscripts after it")
+
+    def letters(sub: Any, what: str) -> str:
+        if not isinstance(sub, list | tuple):
+            raise TypeError(f"einsum: expected a list of subscripts for {what}, got {type(sub).__name__}")
+        out = []
+        for s in sub:
+            if s is Ellipsis:
+                out.append("...")
+            elif isinstance(s, int) and not isinstance(s, bool) and 0 <= s < len(_LETTERS):
+                out.append(_LETTERS[s])
+            else:
+                raise ValueError(
+                    f"einsum: subscripts in a sublist must be ints in [0, {len(_LETTERS)}) or Ellipsis, "
+                    f"got {s!r} for {what}"
+                )
+        return "".join(out)
+
+    eq = ",".join(letters(t, f"operand {k}") for k, t in enumerate(terms))
+    if out is not None:
+        eq += "->" + letters(out, "the output")
+    return eq, tuple(ops)
+
+
+def einsum(*args: Any) -> Tensor:
+    """Sums of products of operand elements, labelled by an equation (``einsum('bij,bjk->bik', a, b)``) or by
+    sublists (``einsum(a, [0, 1, 2], b, [0, 2, 3], [0, 1, 3])``), as in PyTorch."""
+    if not args:
+        raise TypeError("einsum: expected an equation and operands, got nothing")
+    if isinstance(args[0], Tensor):
+        equation, operands = _sublist_equation(args)
+    else:
+        equation, operands = args[0], args[1:]
     if len(operands) == 1 and isinstance(operands[0], list | tuple):
         operands = tuple(operands[0])
     if not isinstance(equation, str):

@@ -158,6 +158,43 @@ def test_einsum_list_form_and_same_operand(device):
     assert A.einsum("ii", x).item() == 5.0
 
 
+@pytest.mark.parametrize(
+    "args, eq",
+    [
+        (lambda a, b: (a, [0, 1], b, [1, 2], [0, 2]), "ij,jk->ik"),
+        (lambda a, b: (a, [0, 1], b, [1, 2]), "ij,jk"),
+        (lambda a, b: (a, [Ellipsis, 1], b, [1, 2], [Ellipsis, 2]), "...j,jk->...k"),
+        (lambda a, b: (a, [27, 1], b, [1, 51], [51, 27]), "Bj,jZ->ZB"),
+    ],
+)
+def test_einsum_sublist_form(device, args, eq):
+    rng = np.random.default_rng(0)
+    xa, xb = rng.standard_normal((2, 3)), rng.standard_normal((3, 4))
+    a = A.tensor(xa, dtype=A.float64, device=device, requires_grad=True)
+    b = A.tensor(xb, dtype=A.float64, device=device, requires_grad=True)
+    got = A.einsum(*args(a, b))
+    np.testing.assert_allclose(got.detach().cpu().numpy(), np.einsum(eq, xa, xb), rtol=1e-12)
+    got.sum().backward()
+    ga, gb = A.grad(A.einsum(eq, a, b).sum(), (a, b))
+    np.testing.assert_allclose(a.grad.cpu().numpy(), ga.cpu().numpy(), rtol=1e-12)
+    np.testing.assert_allclose(b.grad.cpu().numpy(), gb.cpu().numpy(), rtol=1e-12)
+    if HAVE_TORCH:
+        ta, tb = torch.tensor(xa), torch.tensor(xb)
+        np.testing.assert_allclose(
+            got.detach().cpu().numpy(), torch.einsum(*args(ta, tb)).numpy(), rtol=1e-12
+        )
+
+
+def test_einsum_sublist_errors(device):
+    a = A.zeros(2, 3, device=device)
+    with pytest.raises(ValueError, match=r"einsum: subscripts in a sublist must be ints in \[0, 52\)"):
+        A.einsum(a, [0, 52])
+    with pytest.raises(TypeError, match="einsum: expected a list of subscripts for operand 1"):
+        A.einsum(a, [0, 1], a, "ij")
+    with pytest.raises(ValueError, match="einsum: every operand needs a sublist"):
+        A.einsum(a, [0, 1], a)
+
+
 def test_einsum_errors(device):
     a = A.zeros(2, 3, device=device)
     with pytest.raises(
