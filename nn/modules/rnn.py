@@ -19,6 +19,7 @@ from .._functional.dropout import dropout
 from .._functional.linear import linear
 from ..module import Module
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -143,7 +144,7 @@ class RNNBase(Module):
         if not isinstance(input, Tensor):
             raise TypeError(
                 f"{name}: expected input to be a Tensor of shape (L, N, H_in), (N, L, H_in) with batch_first "
-                f"or (L, H_in), got {type(input).__name__} (PackedSequence is not supported)"
+                f"or (L, H_in), or a PackedSequence, got {type(input).__name__}"
             )
         if input.ndim not in (2, 3):
             raise ValueError(
@@ -182,29 +183,47 @@ class RNNBase(Module):
             )
 
     # ---- the loop ------------------------------------------------------------------------------
-    def _run(self, input: Tensor, hx: Any) -> tuple:
-        """Returns ``(output, h_n, c_n or None)``, each in the caller's layout."""
+    def _run(self, input: Any, hx: Any) -> tuple:
+        """Returns ``(output, h_n, c_n or None)``, each in the caller's layout (a PackedSequence in, one out)."""
+        if isinstance(input, PackedSequence):
+            return self._run_packed(input, hx)
         self._check_input(input)
         unbatched = input.ndim == 2
         x = input.unsqueeze(1) if unbatched else (input.transpose(0, 1) if self.batch_first else input)
-        B = x.shape[1]
+        h0, c0 = self._initial(hx, x.shape[1], unbatched)
+        if unbatched and h0 is not None:
+            h0 = h0.unsqueeze(1)
+            c0 = c0.unsqueeze(1) if c0 is not None else None
+        x, h_n, c_n = self._stack(x, h0, c0)
+        if unbatched:
+            x, h_n = x.squeeze(1), h_n.squeeze(1)
+            c_n = c_n.squeeze(1) if c_n is not None else None
+        elif self.batch_first:
+            x = x.transpose(0, 1)
+        if not x.is_contiguous():
+            x = x.contiguous()
+        return x, h_n, c_n
+
+    def _initial(self, hx: Any, batch: int, unbatched: bool) -> tuple:
+        """The checked initial states (h_0, c_0 or None), or (None, None) for zeros."""
+        if hx is None:
+            return None, None
         D = 2 if self.bidirectional else 1
         H = self.hidden_size
         P = self.proj_size if self.proj_size > 0 else H
-        h0 = c0 = None
-        if hx is not None:
-            if self.mode == "LSTM":
-                if not isinstance(hx, tuple | list) or len(hx) != 2:
-                    raise TypeError(f"{self._name()}: hx should be a tuple (h_0, c_0)")
-                h0, c0 = hx
-                self._check_hidden(h0, (self.num_layers * D, B, P), unbatched)
-                self._check_hidden(c0, (self.num_layers * D, B, H), unbatched, "cell")
-            else:
-                h0 = hx
-                self._check_hidden(h0, (self.num_layers * D, B, H), unbatched)
-            if unbatched:
-                h0 = h0.unsqueeze(1)
-                c0 = c0.unsqueeze(1) if c0 is not None else None
+        if self.mode == "LSTM":
+            if not isinstance(hx, tuple | list) or len(hx) != 2:
+                raise TypeError(f"{self._name()}: hx should be a tuple (h_0, c_0)")
+            h0, c0 = hx
+            self._check_hidden(h0, (self.num_layers * D, batch, P), unbatched)
+            self._check_hidden(c0, (self.num_layers * D, batch, H), unbatched, "cell")
+            return h0, c0
+        self._check_hidden(hx, (self.num_layers * D, batch, H), unbatched)
+        return hx, None
+
+    def _stack(self, x: Tensor, h0: Tensor | None, c0: Tensor | None) -> tuple:
+        """Every layer and direction over time-major ``x`` (T, B, H_in): (output, h_n, c_n or None)."""
+        D = 2 if self.bidirectional else 1
         hn, cn = [], []
         for layer in range(self.num_layers):
             outs = []
@@ -232,14 +251,53 @@ class RNNBase(Module):
                 x = dropout(x, self.dropout, True)
         h_n = stack(hn) if len(hn) > 1 else hn[0].unsqueeze(0)
         c_n = (stack(cn) if len(cn) > 1 else cn[0].unsqueeze(0)) if cn else None
-        if unbatched:
-            x, h_n = x.squeeze(1), h_n.squeeze(1)
-            c_n = c_n.squeeze(1) if c_n is not None else None
-        elif self.batch_first:
-            x = x.transpose(0, 1)
-        if not x.is_contiguous():
-            x = x.contiguous()
         return x, h_n, c_n
+
+    def _run_packed(self, packed: PackedSequence, hx: Any) -> tuple:
+        """A PackedSequence: the sequences of each length run together (so no padding enters the recurrence and
+        each final state is taken at the sequence's own last step); output packed like the input."""
+        from ..utils.rnn import _pack_index, _unpack_sorted
+
+        data = packed.data
+        if not isinstance(data, Tensor) or data.ndim != 2:
+            raise ValueError(
+                f"{self._name()}: a PackedSequence's data must be 2-D (sum of lengths, input_size), got "
+                f"{tuple(data.shape) if isinstance(data, Tensor) else type(data).__name__}"
+            )
+        self._check_input(data)
+        x, lens = _unpack_sorted(packed, 0.0, len(packed.batch_sizes))
+        h0, c0 = self._initial(hx, x.shape[1], False)
+        if packed.sorted_indices is not None and h0 is not None:  # hx comes in the caller's batch order
+            h0 = h0.index_select(1, packed.sorted_indices)
+            c0 = c0.index_select(1, packed.sorted_indices) if c0 is not None else None
+        outs, hns, cns = [], [], []
+        start = 0
+        while start < len(lens):  # lengths are sorted longest first: equal lengths are neighbours
+            n, stop = lens[start], start + 1
+            while stop < len(lens) and lens[stop] == n:
+                stop += 1
+            out, h_n, c_n = self._stack(
+                x[:n, start:stop],
+                None if h0 is None else h0[:, start:stop],
+                None if c0 is None else c0[:, start:stop],
+            )
+            if n < x.shape[0]:
+                pad = autograd.zeros(x.shape[0] - n, *out.shape[1:], dtype=out.dtype, device=out.device)
+                out = cat([out, pad], 0)
+            outs.append(out)
+            hns.append(h_n)
+            cns.append(c_n)
+            start = stop
+        out = outs[0] if len(outs) == 1 else cat(outs, 1)
+        h_n = hns[0] if len(hns) == 1 else cat(hns, 1)
+        c_n = None if cns[0] is None else (cns[0] if len(cns) == 1 else cat(cns, 1))
+        t_idx, b_idx, _ = _pack_index(lens)
+        dev = data.device
+        out_data = out[autograd.tensor(t_idx, device=dev), autograd.tensor(b_idx, device=dev)]
+        if packed.unsorted_indices is not None:  # states go back to the caller's batch order
+            h_n = h_n.index_select(1, packed.unsorted_indices)
+            c_n = c_n.index_select(1, packed.unsorted_indices) if c_n is not None else None
+        return packed._replace(data=out_data), h_n, c_n
 
 
 class RNN(RNNBase):
