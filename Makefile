@@ -50,6 +50,8 @@ viz: $(STAMP) system-deps
 
 bench: $(STAMP)
 	$(PYTHON) benchmarks/overhead.py
+	$(PYTHON) benchmarks/train_step.py
+	$(PYTHON) benchmarks/devices.py
 
 # compile every custom CUDA kernel to PTX with NVRTC (no GPU needed)
 nvrtc-check: $(STAMP)
