@@ -136,12 +136,13 @@ def test_decoder_stack_matches_torch(device, batch_first):
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="needs torch")
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "unbatched"])
 @pytest.mark.parametrize(
     "kw",
     [{}, {"batch_first": True, "norm_first": True, "activation": "gelu"}],
     ids=["default", "bf_prenorm_gelu"],
 )
-def test_transformer_matches_torch(device, kw):
+def test_transformer_matches_torch(device, kw, batched):
     torch.manual_seed(0)
     tm = torch.nn.Transformer(E, H, 2, 2, FF, dropout=0.0, **kw).double()
     am = nn.Transformer(E, H, 2, 2, FF, dropout=0.0, device=device, **kw).double()
@@ -156,7 +157,9 @@ def test_transformer_matches_torch(device, kw):
         "memory_key_padding_mask": skpm,
         "tgt_key_padding_mask": np.array([[False] * T, [False, False, False, True]]),
     }
-    _run_both(tm, am, device, [_seq(rng, S, bf), _seq(rng, T, bf)], masks)
+    if not batched:  # (S,) / (T,) padding masks
+        masks = {k: v[1] if "padding" in k else v for k, v in masks.items()}
+    _run_both(tm, am, device, [_seq(rng, S, bf, batched), _seq(rng, T, bf, batched)], masks)
 
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="needs torch")
