@@ -42,7 +42,8 @@ MODULES = """
 Module Parameter Sequential ModuleList ModuleDict Identity Flatten Unflatten Linear Bilinear Conv1d Conv2d
 ConvTranspose2d MaxPool1d MaxPool2d AvgPool1d AvgPool2d AdaptiveAvgPool2d AdaptiveMaxPool2d Upsample
 BatchNorm1d BatchNorm2d LayerNorm GroupNorm InstanceNorm2d Dropout Dropout2d Embedding RNN LSTM GRU RNNCell
-LSTMCell GRUCell MultiheadAttention TransformerEncoderLayer TransformerEncoder ReLU ReLU6 LeakyReLU PReLU ELU
+LSTMCell GRUCell MultiheadAttention TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer
+TransformerDecoder Transformer ReLU ReLU6 LeakyReLU PReLU ELU
 SELU CELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardsigmoid Hardswish Softplus Softsign Softmax LogSoftmax
 Softmin LogSigmoid Threshold MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss
 NLLLoss KLDivLoss CosineEmbeddingLoss MarginRankingLoss HingeEmbeddingLoss TripletMarginLoss
