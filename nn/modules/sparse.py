@@ -15,6 +15,18 @@ from ..parameter import Parameter
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
+def _lookup_options(m: Module) -> str:
+    """The non-default max_norm / norm_type / scale_grad_by_freq of an embedding module, for its repr."""
+    s = ""
+    if m.max_norm is not None:
+        s += f", max_norm={m.max_norm}"
+    if m.norm_type != 2:
+        s += f", norm_type={m.norm_type}"
+    if m.scale_grad_by_freq is not False:
+        s += ", scale_grad_by_freq=True"
+    return s
+
+
 class Embedding(Module):
     """``weight[input]`` with weight (num_embeddings, embedding_dim) ~ N(0, 1); the padding row is zero and
     gets no gradient."""
@@ -81,12 +93,7 @@ class Embedding(Module):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += ", scale_grad_by_freq=True"
+        s += _lookup_options(self)
         if self.sparse is not False:
             s += ", sparse=True"
         return s
@@ -189,13 +196,7 @@ class EmbeddingBag(Module):
         )
 
     def extra_repr(self) -> str:
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq is not False:
-            s += ", scale_grad_by_freq=True"
+        s = f"{self.num_embeddings}, {self.embedding_dim}" + _lookup_options(self)
         s += f", mode={self.mode!r}"
         if self.padding_idx is not None:
             s += f", padding_idx={self.padding_idx}"
