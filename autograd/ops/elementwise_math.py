@@ -84,7 +84,14 @@ class Atanh(_XpUnary):
 class Sinc(_XpUnary):
     """sin(pi x) / (pi x), 1 at 0; the gradient at 0 is 0 (as PyTorch)."""
 
-    fn = "sinc"
+    @staticmethod
+    def forward(ctx, a):
+        b = ctx.backend(a)
+        xp = b.xp
+        with b.errstate():
+            p = a * math.pi
+            r = xp.sin(p) / p
+            return xp.where(a == 0, 1, r).astype(r.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -110,7 +117,8 @@ class Logit(Primitive):
         with b.errstate():
             z = x
             if eps is not None:
-                z = xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x)).astype(x.dtype, copy=False)
+                ft = x.dtype if x.dtype.kind == "f" else "float64"  # an integer x_ then fails the cast check
+                z = xp.where(x < eps, eps, xp.where(x > 1 - eps, 1 - eps, x)).astype(ft, copy=False)
             return xp.log(z / (1 - z))
 
     @staticmethod
@@ -195,7 +203,8 @@ class Logaddexp2(Primitive):
 
 
 class Xlogy(Primitive):
-    """x * log(y), 0 where x == 0 (unless y is NaN); there the gradient w.r.t. y is 0 too."""
+    """x * log(y), 0 where x == 0 (unless y is NaN); there the gradient w.r.t. y is 0 too (PyTorch gives
+    NaN at x == y == 0)."""
 
     _saved_inputs = (0, 1)
 
@@ -213,8 +222,13 @@ class Xlogy(Primitive):
 
         x, y = ctx.inputs
         n = ctx.needs_input_grad
-        ys = where(x.eq(0).logical_and(y.isnan().logical_not()), 1.0, y)  # log(1) = 0, x / 1 = 0 there
-        return (g * ys.log() if n[0] else None), (g * x / ys if n[1] else None)
+        zero = x.eq(0)
+        gx = gy = None
+        if n[0]:  # log(y), but 0 where x == 0 and y <= 0 (as PyTorch)
+            gx = g * where(zero.logical_and(y.le(0)), 1.0, y).log()
+        if n[1]:  # x / y, 0 where x == 0 (y == 0 included) unless y is NaN
+            gy = g * x / where(zero.logical_and(y.isnan().logical_not()), 1.0, y)
+        return gx, gy
 
 
 class Fmax(Primitive):
