@@ -69,6 +69,39 @@ from .grad_mode import (
     set_grad_enabled,
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .math_ops import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    deg2rad,
+    float_power,
+    fmax,
+    fmin,
+    heaviside,
+    hypot,
+    is_complex,
+    isneginf,
+    isposinf,
+    logaddexp,
+    logaddexp2,
+    logit,
+    nan_to_num_,
+    rad2deg,
+    signbit,
+    sinc,
+    xlogy,
+)
 from .methods import clamp, floor_divide, logical_not, where
 from .ops.einsum import einsum
 from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu

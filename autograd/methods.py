@@ -471,6 +471,10 @@ def _install() -> None:
 
     T.bernoulli = bernoulli
 
+    from .math_ops import install as install_math
+
+    install_math(T)  # inverse trig, atan2, hypot, logaddexp, logit, xlogy, sinc, fmax/fmin... (math_ops.py)
+
 
 def _new(kind: str, self: Tensor, dtype: Any, device: Any, *args: Any, requires_grad: bool = False) -> Tensor:
     from . import creation
