@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from . import dtypes as _dtypes
 from .function import _op_error, _seq
 from .grad_mode import anomaly_seen as _anomaly_seen
 from .grad_mode import grad_enabled as _grad_enabled
@@ -86,8 +87,9 @@ def binary(cls: type, opfunc: Any, slow: Any, reflected: bool = False) -> Any:
     return method
 
 
-def unary(cls: type, kernel: Any) -> Any:
-    """``self.op()`` where ``kernel(backend)`` gives the array function for that backend."""
+def unary(cls: type, kernel: Any, to_float: bool = False) -> Any:
+    """``self.op()`` where ``kernel(backend)`` gives the array function for that backend. ``to_float``: the op
+    is computed in the default float dtype for integer and bool inputs, as in PyTorch."""
     saves_in = bool(cls._saved_inputs)
     saves_out = cls._saves_output
     fns: dict[type, Any] = {}
@@ -98,6 +100,8 @@ def unary(cls: type, kernel: Any) -> Any:
         if fn is None:
             fn = fns[type(sd)] = kernel(_BY_TYPE[type(sd)])
         data = fn(sd)
+        if to_float and data.dtype is not sd.dtype:  # (float inputs keep their dtype: no cost for them)
+            data = fn(sd.astype(_dtypes.default_float))
         if type(data) not in _BY_TYPE:
             data = _coerce(data)
         out = _new(Tensor)

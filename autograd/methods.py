@@ -78,8 +78,17 @@ def _inplace(cls: Any, op: str, fast: Any) -> Any:
     return f
 
 
+# ops whose result is a float even for integer and bool inputs (computed in the default float dtype)
+_FLOAT_RESULT = {"exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid"}
+_FLOAT_RESULT |= {"reciprocal", "erf"}
+
+
 def _unary(cls: Any, op: str) -> Any:
+    to_float = op in _FLOAT_RESULT
+
     def f(self: Tensor) -> Tensor:
+        if to_float and self._data.dtype.kind in "biu":
+            self = D.to(self, dtypes.default_float)
         return cls.apply(self)
 
     def f_(self: Tensor) -> Tensor:
@@ -363,6 +372,8 @@ def _install() -> None:
     )
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        if self._data.dtype.kind != "f":  # integers and bools hold no nan or inf: a copy, as in PyTorch
+            return self.clone()
         fi = self.backend.xp.finfo(self._data.dtype)
         d = self._data
         out = where(self.isnan(), nan, self)
@@ -674,8 +685,8 @@ def _install_fast() -> None:
         (E.Sin, "sin"),
         (E.Cos, "cos"),
     ):
-        setattr(T, name, F.unary(cls, lambda b, n=name: getattr(b.xp, n)))
-    T.sigmoid = F.unary(E.Sigmoid, lambda b: b.sigmoid)
+        setattr(T, name, F.unary(cls, lambda b, n=name: getattr(b.xp, n), to_float=True))
+    T.sigmoid = F.unary(E.Sigmoid, lambda b: b.sigmoid, to_float=True)
     T.relu = F.unary(E.Relu, lambda b: lambda a, m=b.xp.maximum: m(a, 0))
 
 

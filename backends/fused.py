@@ -35,6 +35,8 @@ class FusedKernels:
 
     def sigmoid(self, x: Any) -> Any:
         xp = self.xp
+        if x.dtype.kind != "f":  # integers and bools: a float result, as in PyTorch
+            x = x.astype(np.float32)
         expit = _scipy("expit") if xp is np else None
         if expit is not None:
             return expit(x).astype(x.dtype, copy=False)  # scipy computes float16 in float64

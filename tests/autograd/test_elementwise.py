@@ -381,3 +381,28 @@ def test_relu_gradient_at_zero_and_nan_like_torch(device, shape, create_graph):
     (gx,) = A.grad(t.relu(), t, g, create_graph=create_graph)
     want = np.where(np.isnan(x) | (x > 0), 3.0, 0.0)
     np.testing.assert_array_equal(gx.cpu().numpy(), want)
+
+
+FLOAT_RESULT_OPS = ["exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tan", "tanh", "sigmoid"]
+FLOAT_RESULT_OPS += ["reciprocal", "erf", "erfc", "log2", "log10"]
+
+
+@pytest.mark.parametrize("name", FLOAT_RESULT_OPS)
+@pytest.mark.parametrize("dt", ["int64", "int32", "bool"])
+def test_float_ops_on_integer_tensors_give_default_float(device, name, dt):
+    """exp/log/sin/sigmoid/reciprocal... of an int or bool tensor are float32 (not float64, not truncated ints)."""
+    vals = (
+        np.array([1, 2, 3]) if dt != "bool" else np.array([True, True])
+    )  # (log(False) = -inf warns in NumPy)
+    t = A.tensor(vals, dtype=getattr(A, dt), device=device)
+    out = getattr(t, name)()
+    assert out.dtype == A.float32, f"{name}({dt}) gave {out.dtype}"
+    ref = getattr(A.tensor(vals.astype(np.float64), device=device), name)()
+    np.testing.assert_allclose(out.cpu().numpy(), ref.cpu().numpy(), rtol=1e-6, atol=1e-7)
+    assert getattr(A, name)(t).dtype == A.float32 if hasattr(A, name) else True
+
+
+def test_nan_to_num_on_integer_tensors(device):
+    t = A.tensor([1, -2, 3], device=device)
+    out = t.nan_to_num()
+    assert out.dtype == A.int64 and out.tolist() == [1, -2, 3] and out.data_ptr() != t.data_ptr()
