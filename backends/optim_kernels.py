@@ -368,15 +368,16 @@ class OptimKernels:
         ``step_size = clamp(step_size*s, min, max)``; ``g = 0`` where ``s == etaminus``;
         ``p -= sign(g)*step_size``; ``prev = g``."""
         xp = self.xp
-        g = xp.negative(grad) if maximize else grad.copy()
+        g = xp.negative(grad) if maximize else grad
         sign = xp.multiply(g, prev)
         xp.sign(sign, out=sign)
-        sign[sign > 0] = etaplus
-        sign[sign < 0] = etaminus
-        sign[sign == 0] = 1
+        dt = sign.dtype.type  # the etas in the parameter's dtype, as torch writes them (and no sync: where)
+        sign = xp.where(sign > 0, dt(etaplus), sign)
+        sign = xp.where(sign < 0, dt(etaminus), sign)
+        sign = xp.where(sign == 0, dt(1), sign)
         step_size *= sign
         xp.clip(step_size, step_size_min, step_size_max, out=step_size)
-        g[sign == etaminus] = 0
+        g = xp.where(sign == etaminus, dt(0), g)
         xp.sign(g, out=sign)
         sign *= step_size
         param -= sign
