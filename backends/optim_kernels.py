@@ -308,6 +308,115 @@ class OptimKernels:
         self._add_scaled_(param, t, (-lr * mu_next) / (1.0 - mu_product_next), True)
         return mu_product
 
+    # ---- RAdam -------------------------------------------------------------------------------
+    def radam_step(
+        self,
+        param: Any,
+        grad: Any,
+        exp_avg: Any,
+        exp_avg_sq: Any,
+        step: int,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        eps: float,
+        weight_decay: float = 0.0,
+        decoupled_weight_decay: bool = False,
+        maximize: bool = False,
+    ) -> None:
+        """RAdam (rectified Adam). ``m = lerp(m, g, 1-b1)``; ``v = b2*v + ((1-b2)*g)*g``;
+        ``rho_t = rho_inf - 2*t*b2^t/(1-b2^t)`` with ``rho_inf = 2/(1-b2) - 1``; when ``rho_t > 5``:
+        ``p -= ((m/(1-b1^t))*lr) * (sqrt(1-b2^t)/(sqrt(v) + eps)) * rect``, else ``p -= (m/(1-b1^t))*lr``."""
+        xp = self.xp
+        if weight_decay != 0 and decoupled_weight_decay:
+            param *= 1.0 - lr * weight_decay
+            g, _ = self._optim_grad(param, grad, 0.0, maximize)
+        else:
+            g, _ = self._optim_grad(param, grad, weight_decay, maximize)
+        self.lerp_(exp_avg, g, 1.0 - beta1)
+        exp_avg_sq *= beta2
+        self._addcmul_sq_(exp_avg_sq, g, 1.0 - beta2)
+        bias_correction1 = 1.0 - beta1**step
+        bias_correction2 = 1.0 - beta2**step
+        rho_inf = 2.0 / (1.0 - beta2) - 1.0
+        rho_t = rho_inf - 2.0 * step * (beta2**step) / bias_correction2
+        update = xp.divide(exp_avg, bias_correction1)
+        update *= lr
+        if rho_t > 5.0:
+            rect = ((rho_t - 4) * (rho_t - 2) * rho_inf / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+            adaptive = xp.sqrt(exp_avg_sq)
+            adaptive += eps
+            xp.divide(bias_correction2**0.5, adaptive, out=adaptive)
+            update *= adaptive
+            update *= rect
+        param -= update
+
+    # ---- Rprop -------------------------------------------------------------------------------
+    def rprop_step(
+        self,
+        param: Any,
+        grad: Any,
+        prev: Any,
+        step_size: Any,
+        etaminus: float,
+        etaplus: float,
+        step_size_min: float,
+        step_size_max: float,
+        maximize: bool = False,
+    ) -> None:
+        """Rprop. ``s = sign(g*prev)`` mapped to etaplus (>0), etaminus (<0), 1 (0);
+        ``step_size = clamp(step_size*s, min, max)``; ``g = 0`` where ``s == etaminus``;
+        ``p -= sign(g)*step_size``; ``prev = g``."""
+        xp = self.xp
+        g = xp.negative(grad) if maximize else grad
+        sign = xp.multiply(g, prev)
+        xp.sign(sign, out=sign)
+        dt = sign.dtype.type  # the etas in the parameter's dtype, as torch writes them (and no sync: where)
+        sign = xp.where(sign > 0, dt(etaplus), sign)
+        sign = xp.where(sign < 0, dt(etaminus), sign)
+        sign = xp.where(sign == 0, dt(1), sign)
+        step_size *= sign
+        xp.clip(step_size, step_size_min, step_size_max, out=step_size)
+        g = xp.where(sign == etaminus, dt(0), g)
+        xp.sign(g, out=sign)
+        sign *= step_size
+        param -= sign
+        xp.copyto(prev, g)
+
+    # ---- ASGD --------------------------------------------------------------------------------
+    def asgd_step(
+        self,
+        param: Any,
+        grad: Any,
+        ax: Any,
+        step: int,
+        eta: float,
+        mu: float,
+        lr: float,
+        lambd: float,
+        alpha: float,
+        t0: float,
+        weight_decay: float = 0.0,
+        maximize: bool = False,
+    ) -> tuple[float, float]:
+        """Averaged SGD; returns the next ``(eta, mu)`` (rounded to float32, as PyTorch's state is).
+
+        ``p *= 1 - lambd*eta``; ``p += -eta*g``; ``ax += (p - ax)*mu`` (``ax = p`` while mu is 1);
+        ``eta = lr/(1 + lambd*lr*t)^alpha``; ``mu = 1/max(1, t - t0)``.
+        """
+        xp = self.xp
+        g, owned = self._optim_grad(param, grad, weight_decay, maximize)
+        param *= 1.0 - lambd * eta
+        self._add_scaled_(param, g, -eta, owned)
+        if mu != 1:
+            d = xp.subtract(param, ax)
+            d *= mu
+            ax += d
+        else:
+            xp.copyto(ax, param)
+        new_eta = _float32(lr / ((1.0 + lambd * lr * step) ** alpha))
+        return new_eta, _float32(1.0 / max(1.0, step - t0))
+
 
 def _float32(x: float) -> float:
     """Round a Python float to float32 precision (PyTorch keeps some scalar state in float32)."""

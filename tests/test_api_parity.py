@@ -64,7 +64,7 @@ INIT = """
 uniform_ normal_ constant_ zeros_ ones_ eye_ xavier_uniform_ xavier_normal_ kaiming_uniform_ kaiming_normal_
 orthogonal_ trunc_normal_ calculate_gain
 """.split()
-OPTIM = "SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam".split()
+OPTIM = "SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam RAdam Rprop ASGD LBFGS".split()
 LR_SCHED = """
 StepLR MultiStepLR ExponentialLR LambdaLR LinearLR CosineAnnealingLR OneCycleLR ReduceLROnPlateau SequentialLR
 """.split()

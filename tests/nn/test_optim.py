@@ -104,6 +104,16 @@ CONFIGS = [
     ("NAdam", dict(lr=0.02, weight_decay=0.01)),
     ("NAdam", dict(lr=0.02, weight_decay=0.1, decoupled_weight_decay=True)),
     ("NAdam", dict(lr=0.02, momentum_decay=0.01, maximize=True)),
+    ("RAdam", dict(lr=0.01)),
+    ("RAdam", dict(lr=0.02, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.05)),  # rho_t > 5 from step 6
+    ("RAdam", dict(lr=0.02, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("RAdam", dict(lr=0.02, betas=(0.5, 0.7), maximize=True)),  # rho_t never exceeds 5: momentum steps
+    ("Rprop", dict()),
+    ("Rprop", dict(lr=0.05, etas=(0.3, 1.5), step_sizes=(1e-3, 0.2))),
+    ("Rprop", dict(lr=0.02, maximize=True)),
+    ("ASGD", dict()),
+    ("ASGD", dict(lr=0.05, lambd=0.01, alpha=0.5, t0=10, weight_decay=0.01)),
+    ("ASGD", dict(lr=0.05, t0=0, maximize=True)),
 ]
 
 
@@ -134,7 +144,8 @@ def test_trajectory_matches_torch_float64(cfg, device):
 
 @pytest.mark.skipif(not HAVE_TORCH, reason="needs torch")
 @pytest.mark.parametrize(
-    "name", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam"]
+    "name",
+    ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam", "Rprop", "ASGD"],
 )
 def test_trajectory_matches_torch_float32(name, device):
     kwargs = {"lr": 0.02, "momentum": 0.9} if name == "SGD" else {}
@@ -180,6 +191,9 @@ def test_param_groups_match_torch(device):
         ("Adadelta", dict()),
         ("Adamax", dict()),
         ("NAdam", dict()),
+        ("RAdam", dict(decoupled_weight_decay=True)),
+        ("Rprop", dict()),
+        ("ASGD", dict(t0=1)),
     ],
     ids=lambda c: c[0],
 )
@@ -199,6 +213,34 @@ def test_state_dict_layout_matches_torch(cfg, device):
     for g, rg in zip(sd["param_groups"], rsd["param_groups"]):
         assert set(g) == set(rg)
         assert g["params"] == rg["params"]
+
+
+@pytest.mark.skipif(not HAVE_TORCH, reason="needs torch")
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        ("RAdam", dict(lr=0.02, weight_decay=0.05)),
+        ("Rprop", dict(lr=0.05, etas=(0.3, 1.5))),
+        ("ASGD", dict(lr=0.05, lambd=0.01, t0=10)),  # averaging (mu < 1) from step 12 on
+    ],
+    ids=lambda c: c[0],
+)
+def test_state_after_trajectory_matches_torch(cfg, device):
+    """The whole state (moments, step sizes, the running average ax, eta, mu) follows torch's."""
+    name, kwargs = cfg
+    _, opt = _run_ours(name, kwargs, device, steps=30)
+    _, ref = _run_torch(name, kwargs, steps=30)
+    sd, rsd = opt.state_dict(), ref.state_dict()
+    for k, st in rsd["state"].items():
+        for key, v in st.items():
+            want = v.item() if v.ndim == 0 else v.numpy()
+            got = to_numpy(sd["state"][k][key])
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, err_msg=f"{name} state {k}.{key}")
+    if name == "ASGD":
+        # eta and mu are float32-rounded, as torch's 0-d float32 state tensors: equal bit for bit
+        for key in ("eta", "mu"):
+            assert sd["state"][0][key] == rsd["state"][0][key].item(), key
+        assert sd["state"][0]["mu"] == float(np.float32(1 / 20))
 
 
 # ---- closed-form single steps (no torch needed) -----------------------------------------------------
@@ -300,6 +342,9 @@ def test_quadratic_converges(device):
         ("Adadelta", dict(lr=10.0)),
         ("Adamax", dict(lr=0.1)),
         ("NAdam", dict(lr=0.1)),
+        ("RAdam", dict(lr=0.1)),
+        ("Rprop", dict(lr=0.1)),
+        ("ASGD", dict(lr=0.1)),
     ]:
         p = nn.Parameter(A.zeros(3, device=device))
         opt = getattr(optim, name)([p], **kw)
@@ -335,6 +380,9 @@ def _jsonish(sd):
         ("Adadelta", dict()),
         ("Adamax", dict(lr=0.01)),
         ("NAdam", dict(lr=0.01)),
+        ("RAdam", dict(lr=0.01, weight_decay=0.01)),
+        ("Rprop", dict(lr=0.01, etas=(0.4, 1.3))),
+        ("ASGD", dict(lr=0.05, t0=5)),
     ],
     ids=lambda c: c[0],
 )
@@ -453,6 +501,9 @@ def test_closure_runs_with_grad_enabled(device):
         optim.Adadelta,
         optim.Adamax,
         optim.NAdam,
+        optim.RAdam,
+        optim.Rprop,
+        optim.ASGD,
     ):
         assert float(cls([p]).step(closure)) > 0
 
@@ -504,6 +555,31 @@ def test_constructor_errors(device):
         optim.SGD([p, p], lr=0.1)
 
 
+def test_constructor_errors_radam_rprop_asgd(device):
+    p = nn.Parameter(A.ones(2, device=device))
+    with pytest.raises(ValueError, match="RAdam: invalid beta parameter at index 0: 1.0"):
+        optim.RAdam([p], betas=(1.0, 0.9))
+    with pytest.raises(ValueError, match="RAdam: invalid epsilon value"):
+        optim.RAdam([p], eps=-1.0)
+    with pytest.raises(ValueError, match="RAdam: invalid weight_decay value"):
+        optim.RAdam([p], weight_decay=-0.1)
+    with pytest.raises(ValueError, match="Rprop: invalid eta values: 0.5, 0.9"):
+        optim.Rprop([p], etas=(0.5, 0.9))
+    with pytest.raises(ValueError, match="Rprop: invalid eta values: 0.0, 1.2"):
+        optim.Rprop([p], etas=(0.0, 1.2))
+    with pytest.raises(ValueError, match="Rprop: invalid learning rate"):
+        optim.Rprop([p], lr=-0.1)
+    with pytest.raises(ValueError, match="ASGD: invalid learning rate"):
+        optim.ASGD([p], lr=-0.1)
+    with pytest.raises(ValueError, match="ASGD: invalid weight_decay value"):
+        optim.ASGD([p], weight_decay=-0.1)
+    for cls in (optim.RAdam, optim.Rprop, optim.ASGD):
+        with pytest.raises(ValueError, match="differentiable"):
+            cls([p], differentiable=True)
+    assert optim.Rprop([p]).defaults["step_sizes"] == (1e-6, 50)
+    assert optim.ASGD([p]).defaults["t0"] == 1e6
+
+
 def test_grad_shape_mismatch_error(device):
     p = nn.Parameter(A.ones(2, device=device))
     p.grad = A.ones(3, device=device)
@@ -542,10 +618,14 @@ def test_kernels_do_not_touch_grad(device):
         optim.Adadelta,
         optim.Adamax,
         optim.NAdam,
+        optim.RAdam,
+        optim.Rprop,
+        optim.ASGD,
     ):
         g = A.tensor([0.5, 0.25], device=device)
         p.grad = g
-        cls([p], weight_decay=0.1, maximize=True).step()
+        kw = {} if cls is optim.Rprop else {"weight_decay": 0.1}  # Rprop has no weight decay
+        cls([p], maximize=True, **kw).step()
         assert to_numpy(g).tolist() == [0.5, 0.25], cls.__name__
 
 
