@@ -24,7 +24,9 @@ def _check_square(x: Tensor, name: str) -> None:
 def _linalg_call(ctx: Any, name: str, fn: str, a: Any) -> Any:
     xp = ctx.backend_xp(a)
     try:
-        return getattr(xp.linalg, fn)(a)
+        out = getattr(xp.linalg, fn)(a)
+        # a single matrix's det/slogdet may come back as a scalar: keep it an array of the backend
+        return tuple(xp.asarray(o) for o in out) if isinstance(out, tuple) else xp.asarray(out)
     except xp.linalg.LinAlgError as e:
         raise RuntimeError(f"{name}: {e} (input of shape {tuple(a.shape)}); the matrix is singular") from None
 
@@ -85,7 +87,7 @@ def slogdet(x: Tensor) -> Any:
     """``(sign, logabsdet)`` of the determinant (batched); the gradient flows through logabsdet."""
     _check_square(x, "linalg.slogdet")
     xp = x.backend.xp
-    sign = Tensor._make(xp.linalg.slogdet(x._data)[0].astype(x._data.dtype))
+    sign = Tensor._make(xp.asarray(xp.linalg.slogdet(x._data)[0]).astype(x._data.dtype))
     return SlogdetResult(sign, LogAbsDet.apply(x))
 
 
@@ -120,14 +122,18 @@ def matrix_power(x: Tensor, n: int) -> Tensor:
     return result if result is not x else x.clone()
 
 
-def cross(a: Tensor, b: Tensor, dim: Any = None) -> Tensor:
+def cross(a: Tensor, other: Tensor, dim: Any = None) -> Tensor:
     """Cross product of 3-vectors along ``dim`` (None: the first dim of size 3, as torch.cross)."""
+    b = other
     check_same_device("cross", a, b)
     if a.ndim != b.ndim:
         raise RuntimeError(
             f"cross: inputs must have the same number of dimensions, got {tuple(a.shape)} and {tuple(b.shape)}"
         )
-    shape = a.backend.xp.broadcast_shapes(a.shape, b.shape)
+    try:
+        shape = tuple(a.backend.xp.broadcast_shapes(a.shape, b.shape))
+    except ValueError:
+        raise RuntimeError(f"cross: shapes {tuple(a.shape)} and {tuple(b.shape)} do not broadcast") from None
     if dim is None:
         dims = [i for i, s in enumerate(shape) if s == 3]
         if not dims:
@@ -137,11 +143,14 @@ def cross(a: Tensor, b: Tensor, dim: Any = None) -> Tensor:
         ax = dims[0]
     else:
         (ax,) = normalize_dims(dim, len(shape), "cross")
-    if a.shape[ax] != 3 or b.shape[ax] != 3:
+    sa = a.shape[ax - len(shape)] if ax - len(shape) >= -a.ndim else 1
+    sb = b.shape[ax - len(shape)] if ax - len(shape) >= -b.ndim else 1
+    if sa != 3 or sb != 3:
         raise RuntimeError(
-            f"cross: inputs dimension {ax} must have length 3, got {a.shape[ax]} and {b.shape[ax]} "
+            f"cross: inputs dimension {ax} must have length 3, got {sa} and {sb} "
             f"(shapes {tuple(a.shape)} and {tuple(b.shape)})"
         )
+    a, b = a.expand(shape), b.expand(shape)
     if a._data.dtype != b._data.dtype:
         from ..creation import result_type
 
@@ -152,8 +161,9 @@ def cross(a: Tensor, b: Tensor, dim: Any = None) -> Tensor:
     return Tensor.cat([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], ax)
 
 
-def inner(a: Tensor, b: Tensor) -> Tensor:
-    """Sum of products over the last dims: shape ``a.shape[:-1] + b.shape[:-1]``."""
+def inner(a: Tensor, other: Tensor) -> Tensor:
+    """Sum of products over the last dims: shape ``a.shape[:-1] + other.shape[:-1]``."""
+    b = other
     if a.ndim == 0 or b.ndim == 0:
         return a * b
     if a.shape[-1] != b.shape[-1]:
@@ -166,8 +176,9 @@ def inner(a: Tensor, b: Tensor) -> Tensor:
     return out.reshape(tuple(a.shape[:-1]) + tuple(b.shape[:-1]))
 
 
-def kron(a: Tensor, b: Tensor) -> Tensor:
+def kron(a: Tensor, other: Tensor) -> Tensor:
     """Kronecker product (the smaller-rank input gets leading size-1 dims)."""
+    b = other
     check_same_device("kron", a, b)
     nd = max(a.ndim, b.ndim)
     sa = (1,) * (nd - a.ndim) + tuple(a.shape)
@@ -177,37 +188,54 @@ def kron(a: Tensor, b: Tensor) -> Tensor:
     return (ai * bi).reshape(tuple(x * y for x, y in zip(sa, sb)))
 
 
-def _add_scaled(x: Tensor, prod: Tensor, beta: Any, alpha: Any) -> Tensor:
+def _add_scaled(name: str, x: Tensor, prod: Tensor, beta: Any, alpha: Any) -> Tensor:
     """beta * x + alpha * prod; with beta == 0, x is ignored (its NaN/inf do not propagate), as PyTorch."""
     p = prod if alpha == 1 else prod * alpha
-    shape = x.backend.xp.broadcast_shapes(x.shape, p.shape)
-    if tuple(shape) != tuple(p.shape):
+    try:
+        fits = tuple(x.backend.xp.broadcast_shapes(x.shape, p.shape)) == tuple(p.shape)
+    except ValueError:
+        fits = False
+    if not fits:  # the input broadcasts to the product's shape, never the other way
         raise RuntimeError(
-            f"the input of shape {tuple(x.shape)} does not broadcast to the product's shape {tuple(p.shape)}"
+            f"{name}: the input of shape {tuple(x.shape)} does not broadcast to the product's shape "
+            f"{tuple(p.shape)}"
         )
     if beta == 0:
         return p
     return (x if beta == 1 else x * beta) + p
 
 
+def _batch_product(name: str, batch1: Tensor, batch2: Tensor) -> Tensor:
+    s1, s2 = tuple(batch1.shape), tuple(batch2.shape)
+    if len(s1) != 3 or len(s2) != 3 or s1[0] != s2[0] or s1[2] != s2[1]:
+        raise RuntimeError(
+            f"{name}: expected batch1 (b, n, m) and batch2 (b, m, p) with the same b and m, got {s1} and {s2}"
+        )
+    return bmm(batch1, batch2)
+
+
 def baddbmm(x: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-    return _add_scaled(x, bmm(batch1, batch2), beta, alpha)
+    """beta * x + alpha * (batch1 @ batch2), batched."""
+    return _add_scaled("baddbmm", x, _batch_product("baddbmm", batch1, batch2), beta, alpha)
 
 
 def addbmm(x: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-    return _add_scaled(x, bmm(batch1, batch2).sum(0), beta, alpha)
+    """beta * x + alpha * sum over the batch of batch1 @ batch2."""
+    return _add_scaled("addbmm", x, _batch_product("addbmm", batch1, batch2).sum(0), beta, alpha)
 
 
 def addmv(x: Tensor, mat: Tensor, vec: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
+    """beta * x + alpha * (mat @ vec)."""
     if mat.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(
             f"addmv: expected a 2-D matrix and a 1-D vector, got shapes {tuple(mat.shape)} and {tuple(vec.shape)}"
         )
-    return _add_scaled(x, matmul(mat, vec), beta, alpha)
+    return _add_scaled("addmv", x, matmul(mat, vec), beta, alpha)
 
 
 def addr(x: Tensor, vec1: Tensor, vec2: Tensor, *, beta: Any = 1, alpha: Any = 1) -> Tensor:
-    return _add_scaled(x, outer(vec1, vec2), beta, alpha)
+    """beta * x + alpha * outer(vec1, vec2)."""
+    return _add_scaled("addr", x, outer(vec1, vec2), beta, alpha)
 
 
 def renorm(x: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:

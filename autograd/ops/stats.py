@@ -92,8 +92,9 @@ def nanmedian(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:
     return _select_sorted(x, dim, keepdim, "nanmedian", lambda d, nans, n: (n - nans - 1) // 2)
 
 
-def kthvalue(x: Tensor, k: int, dim: int = -1, keepdim: bool = False) -> Any:
-    """The k-th smallest element (1-based; NaN counts as the largest) and its index."""
+def kthvalue(x: Tensor, k: int, dim: Any = -1, keepdim: bool = False) -> Any:
+    """The k-th smallest element (1-based; NaN counts as the largest) and its index (dim None: the last)."""
+    dim = -1 if dim is None else dim
     ax = _axis(x, dim, "kthvalue")
     n = x.shape[ax] if x.ndim else 1
     if not isinstance(k, int) or not 1 <= k <= n:
@@ -249,6 +250,9 @@ def cummin(x: Tensor, dim: int) -> Any:
     return _cum_extreme(x, dim, True)
 
 
+_LOG_ZERO = -1e30  # exp(-1e30 + anything finite) is 0 in float32 and float64
+
+
 class LogCumSumExp(Primitive):
     """log(cumsum(exp(x))) as a log-step scan of logaddexp: no overflow, no underflow to -inf."""
 
@@ -268,8 +272,9 @@ class LogCumSumExp(Primitive):
         out = ctx.output()
 
         def part(gp: Tensor) -> Tensor:
+            # log(gp) with a finite stand-in for log(0): -inf would make the double backward NaN
             pos = gp > 0
-            lg = gp.masked_fill(~pos, 1.0).log().masked_fill(~pos, float("-inf"))
+            lg = gp.masked_fill(~pos, 1.0).log().masked_fill(~pos, _LOG_ZERO)
             rev = LogCumSumExp.apply((lg - out).flip(ax), ax).flip(ax)
             return (x + rev).exp()
 
