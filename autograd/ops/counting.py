@@ -44,16 +44,14 @@ def histc(x: Tensor, bins: int = 100, min: Any = 0, max: Any = 0) -> Tensor:  # 
         raise RuntimeError(f"histc: bins must be > 0, but got {bins}")
     d = x._data.reshape(-1)
     lo, hi = float(min), float(max)
-    if lo == hi and d.size:
-        finite = d[xp.isfinite(d)]
-        if finite.size:
-            lo, hi = float(finite.min()), float(finite.max())
+    if lo == hi and d.size:  # the data's range (NaN or inf in the data make it non-finite, as PyTorch)
+        lo, hi = float(d.min()), float(d.max())
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise RuntimeError(f"histc: range of [{lo}, {hi}] is not finite")
     if lo == hi:
         lo, hi = lo - 1, hi + 1
     if lo > hi:
         raise RuntimeError(f"histc: max must be larger than min, got min={min} and max={max}")
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        raise RuntimeError(f"histc: range of [{lo}, {hi}] is not finite")
     inside = d[(d >= lo) & (d <= hi)]
     b = ((inside - lo) * bins / (hi - lo)).astype("int64")
     b = xp.minimum(b, bins - 1)  # the right edge belongs to the last bin

@@ -106,7 +106,8 @@ def kthvalue(x: Tensor, k: int, dim: Any = -1, keepdim: bool = False) -> Any:
 
 
 def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
-    """The most frequent value (the smallest among equally frequent ones) and its last index."""
+    """The most frequent value (the smallest among equally frequent ones, NaN counting as one value, the
+    largest) and the index of its last occurrence."""
     ax = _axis(x, dim, "mode")
     if x.ndim == 0:
         return ValuesIndices(x.clone(), Tensor._make(x.backend.xp.asarray(0, dtype="int64")))
@@ -120,7 +121,10 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     order = xp.argsort(d, axis=ax, kind="stable")
     s = xp.take_along_axis(d, order, axis=ax)
     first = xp.ones(s.shape[:ax] + (1,) + s.shape[ax + 1 :], dtype=bool)
-    change = s[_sl(ax, slice(1, None))] != s[_sl(ax, slice(None, -1))]
+    nxt, prev = s[_sl(ax, slice(1, None))], s[_sl(ax, slice(None, -1))]
+    change = nxt != prev
+    if s.dtype.kind in "fc":  # NaNs (sorted last) count as one value, so a slice's NaNs can be its mode
+        change &= ~(xp.isnan(nxt) & xp.isnan(prev))
     start = xp.concatenate([first, change], axis=ax)
     end = xp.concatenate([change, first], axis=ax)
     pos = _arange_along(xp, n, ax, d.ndim)

@@ -181,6 +181,16 @@ def test_nan_handling_like_torch(device):
         np.testing.assert_allclose(to_numpy(a.nanquantile(q, 1)), to_numpy(t.nanquantile(q, 1)), rtol=1e-6)
 
 
+def test_mode_counts_nan_as_one_value(device):
+    # PyTorch's CPU mode sorts with `<`, so its NaN handling is unspecified; ours: NaN is one value, the largest
+    a = A.tensor(
+        [[1.0, NAN, NAN, 2.0, 2.0], [NAN, 1.0, NAN, 0.0, NAN], [3.0, 1.0, NAN, 2.0, 0.0]], device=device
+    )
+    m = a.mode(1)
+    np.testing.assert_array_equal(to_numpy(m.values), [2.0, NAN, 0.0])
+    np.testing.assert_array_equal(to_numpy(m.indices), [4, 4, 4])
+
+
 def test_int_inputs(device):
     x = np.array([[3, 1, 2, 2], [0, 5, 5, 1]])
     a, t = _both(x, device)
@@ -263,6 +273,8 @@ def test_histc(device):
     assert a.histc(10).dtype == A.float32
     with pytest.raises(RuntimeError, match="histc: max must be larger than min"):
         a.histc(4, 1.0, -1.0)
+    with pytest.raises(RuntimeError, match=r"histc: range of \[nan, nan\] is not finite"):
+        A.tensor([1.0, NAN], device=device).histc(3)
 
 
 @pytest.mark.parametrize("dim", [None, 0, 1])
@@ -361,6 +373,8 @@ def test_random_fills_statistics(device):
     vals = to_numpy(x.random_(3, 7))
     assert set(np.unique(vals)) == {3.0, 4.0, 5.0, 6.0} and abs(vals.mean() - 4.5) < 0.05
     assert set(np.unique(to_numpy(x.random_(2)))) == {0.0, 1.0}
+    assert set(np.unique(to_numpy(x.random_(**{"from": -2, "to": 0})))) == {-2.0, -1.0}
+    assert set(np.unique(to_numpy(x.random_(to=3)))) == {0.0, 1.0, 2.0}
     i = A.empty(1000, dtype=A.int64, device=device).random_(-5, 5)
     assert i.dtype == A.int64 and int(i.min().item()) == -5 and int(i.max().item()) == 4
     b = A.empty(1000, dtype=A.bool, device=device).random_()
