@@ -143,8 +143,7 @@ def cross(a: Tensor, other: Tensor, dim: Any = None) -> Tensor:
         ax = dims[0]
     else:
         (ax,) = normalize_dims(dim, len(shape), "cross")
-    sa = a.shape[ax - len(shape)] if ax - len(shape) >= -a.ndim else 1
-    sb = b.shape[ax - len(shape)] if ax - len(shape) >= -b.ndim else 1
+    sa, sb = a.shape[ax], b.shape[ax]
     if sa != 3 or sb != 3:
         raise RuntimeError(
             f"cross: inputs dimension {ax} must have length 3, got {sa} and {sb} "
