@@ -103,9 +103,27 @@ from .math_ops import (
     xlogy,
 )
 from .methods import clamp, floor_divide, logical_not, where
+from .ops.counting import bincount, histc, unique_consecutive
+from .ops.differences import diff, trapezoid, trapz
 from .ops.einsum import einsum
 from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu
 from .ops.linalg import bmm, dot, mm, outer
+from .ops.matrix import (
+    addbmm,
+    addmv,
+    addr,
+    baddbmm,
+    cross,
+    det,
+    inner,
+    inverse,
+    kron,
+    logdet,
+    matrix_power,
+    renorm,
+    slogdet,
+)
+from .ops.random import multinomial
 from .ops.reduce import (
     all,
     amax,
@@ -144,6 +162,18 @@ from .ops.shape import (
     unflatten,
     unsqueeze,
     vstack,
+)
+from .ops.stats import (
+    aminmax,
+    cummax,
+    cummin,
+    kthvalue,
+    logcumsumexp,
+    median,
+    mode,
+    nanmedian,
+    nanquantile,
+    quantile,
 )
 from .tensor import Tensor
 

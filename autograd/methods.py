@@ -481,6 +481,27 @@ def _install() -> None:
         return Tensor._make((draw < prob).astype(self._data.dtype))
 
     T.bernoulli = bernoulli
+    _install_stats(T)
+
+
+def _install_stats(T: Any) -> None:
+    """Order statistics, scans, counting, matrix extras and random fills (ops/stats.py and friends)."""
+    from .ops import counting as C
+    from .ops import differences as Df
+    from .ops import matrix as M
+    from .ops import random as Rnd
+    from .ops import stats as St
+
+    T.median, T.nanmedian, T.kthvalue, T.mode = St.median, St.nanmedian, St.kthvalue, St.mode
+    T.quantile, T.nanquantile, T.aminmax = St.quantile, St.nanquantile, St.aminmax
+    T.cummax, T.cummin, T.logcumsumexp = St.cummax, St.cummin, St.logcumsumexp
+    T.diff = Df.diff
+    T.bincount, T.histc, T.unique_consecutive = C.bincount, C.histc, C.unique_consecutive
+    T.cross, T.inner, T.kron, T.matrix_power = M.cross, M.inner, M.kron, M.matrix_power
+    T.baddbmm, T.addbmm, T.addmv, T.addr, T.renorm = M.baddbmm, M.addbmm, M.addmv, M.addr, M.renorm
+    T.inverse, T.det, T.slogdet, T.logdet = M.inverse, M.det, M.slogdet, M.logdet
+    T.random_, T.exponential_, T.geometric_ = Rnd.random_, Rnd.exponential_, Rnd.geometric_
+    T.log_normal_, T.cauchy_, T.multinomial = Rnd.log_normal_, Rnd.cauchy_, Rnd.multinomial
 
     from .math_ops import install as install_math
 

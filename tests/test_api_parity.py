@@ -22,6 +22,9 @@ detect_anomaly set_detect_anomaly float16 float32 float64 int32 int64 bool cuda.
 asin acos atan asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh atan2 arctan2 hypot logaddexp
 logaddexp2 logit xlogy sinc deg2rad rad2deg heaviside fmax fmin float_power signbit isneginf isposinf is_complex
 floor_divide nan_to_num_
+median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
+matrix_power baddbmm addbmm addmv addr bincount histc trapezoid trapz renorm det slogdet logdet inverse
+unique_consecutive multinomial
 """.split()
 TENSOR_METHODS = """
 item tolist numpy to cpu cuda detach clone contiguous requires_grad_ retain_grad register_hook backward add_
@@ -38,6 +41,9 @@ asin acos atan asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh at
 logaddexp2 logit xlogy sinc deg2rad rad2deg heaviside fmax fmin float_power signbit isneginf isposinf is_complex
 floor_divide asin_ acos_ atan_ atan2_ hypot_ logit_ xlogy_ sinc_ deg2rad_ rad2deg_ nan_to_num_ logical_not_
 float_power_ byte char short
+median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
+matrix_power baddbmm addbmm addmv addr bincount histc renorm det slogdet logdet inverse unique_consecutive
+random_ exponential_ geometric_ log_normal_ cauchy_ multinomial
 """.split()
 MODULE_API = """
 parameters named_parameters buffers named_buffers children named_children modules named_modules train eval

@@ -10,3 +10,16 @@ from ..tensor import Tensor
 class MaxMinResult(NamedTuple):
     values: Tensor
     indices: Tensor
+
+
+ValuesIndices = MaxMinResult  # median, kthvalue, mode, cummax... return the same (values, indices) pair
+
+
+class AMinMaxResult(NamedTuple):
+    min: Tensor
+    max: Tensor
+
+
+class SlogdetResult(NamedTuple):
+    sign: Tensor
+    logabsdet: Tensor
