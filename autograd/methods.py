@@ -12,7 +12,7 @@ from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
-from .ops.inplace import check_inplace, inplace_apply
+from .ops.inplace import check_inplace, inplace_apply, overwrite
 from .tensor import Tensor, bump_version
 
 _SCALARS = (int, float, bool)
@@ -355,7 +355,9 @@ def _install() -> None:
     T.cosh = lambda self: (self.exp() + (-self).exp()) * 0.5
     T.addcmul = lambda self, tensor1, tensor2, *, value=1: self + value * tensor1 * tensor2
     T.addcdiv = lambda self, tensor1, tensor2, *, value=1: self + value * tensor1 / tensor2
-    T.addmm = lambda self, mat1, mat2, *, beta=1, alpha=1: beta * self + alpha * L.mm(mat1, mat2)
+    T.addmm = lambda self, mat1, mat2, *, beta=1, alpha=1: (
+        alpha * L.mm(mat1, mat2) + (beta * self if beta != 0 else 0 * self.nan_to_num(0.0, 0.0, 0.0))
+    )  # beta = 0 ignores self (nan and inf in it do not spread), as in PyTorch
     T.mv = lambda self, vec: L.matmul(self, vec)
     T.dist = lambda self, other, p=2: R.norm(self - other, p)
     T.isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: Tensor._make(
@@ -654,9 +656,7 @@ def _random_(self: Tensor, kind: str, a: Any, b: Any) -> Tensor:
         vals = be.normal(self.shape, dt, a, b, device=dev)
     else:
         vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
-    self._data[...] = vals
-    bump_version(self)
-    return self
+    return overwrite(self, vals)
 
 
 def _type(self: Tensor, dtype: Any = None) -> Any:

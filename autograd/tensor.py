@@ -278,6 +278,16 @@ class Tensor:
             raise TypeError("iteration over a 0-d tensor")
         return (self[i] for i in range(self._data.shape[0]))
 
+    def __contains__(self, element: Any) -> bool:
+        """``element in t``: does any entry equal it (a number or a tensor broadcast against t), as in PyTorch."""
+        if isinstance(element, Tensor):
+            element = element._data
+        elif not isinstance(element, int | float | bool):
+            raise RuntimeError(
+                f"Tensor.__contains__ only supports Tensor or scalar, but you passed in a {type(element).__name__}"
+            )
+        return bool((self._data == element).any())
+
     __hash__ = object.__hash__
 
     def __format__(self, spec: str) -> str:

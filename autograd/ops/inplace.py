@@ -25,7 +25,7 @@ from ..function import _shell
 from ..grad_mode import state as _grad_state
 from ..tensor import _BY_TYPE, Tensor, bump_version
 from .base import Primitive, view_base
-from .index import GetItem, IndexAdd, MaskMul
+from .index import GetItem, IndexAdd, MaskMul, setitem
 from .reduce import as_array
 
 # ---- views -----------------------------------------------------------------------------------------------
@@ -212,6 +212,17 @@ def rebase_aliases(x: Tensor, res: Tensor) -> None:
 
 
 # ---- in-place ops ----------------------------------------------------------------------------------------
+
+
+def overwrite(x: Tensor, values: Any) -> Tensor:
+    """Fill ``x`` with the backend array ``values`` (random fills and the like, after ``check_inplace``): under
+    grad mode a tensor with history gets a write whose gradient to its old value is zero, as in PyTorch."""
+    if _grad_state.enabled and x.requires_grad:
+        setitem(x, (Ellipsis,), Tensor._make(values))
+    else:
+        x._data[...] = values
+        bump_version(x)
+    return x
 
 
 def inplace_apply(x: Tensor, cls: Any, *args: Any, fast: Any = None) -> Tensor:

@@ -10,19 +10,18 @@ import math
 from typing import Any
 
 from ..grad_mode import state as _grad_state
-from ..tensor import Tensor, bump_version
-from .inplace import check_inplace
+from ..tensor import Tensor
+from .inplace import check_inplace, overwrite
 
 
 def _fill(self: Tensor, name: str, make: Any) -> Tensor:
-    """Write ``make(backend, uniform_dtype)`` into ``self`` (no graph; a leaf requiring grad is refused)."""
+    """Write ``make(backend, uniform_dtype)`` into ``self`` (a leaf requiring grad is refused; a tensor with history
+    gets a zero gradient to its old value)."""
     if _grad_state.enabled:
         check_inplace(self, name)
     be = self.backend
     dt = self._data.dtype
-    self._data[...] = make(be, "float64" if dt.itemsize > 4 else "float32").astype(dt)
-    bump_version(self)
-    return self
+    return overwrite(self, make(be, "float64" if dt.itemsize > 4 else "float32").astype(dt))
 
 
 def _need_float(self: Tensor, name: str) -> None:

@@ -185,3 +185,12 @@ def test_copy_is_differentiable(device):
     assert dst.requires_grad
     (dst * A.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)).sum().backward()
     assert src.grad.tolist() == [4.0, 6.0]
+
+
+def test_contains(device):
+    t = A.tensor([[1.0, 2.0], [3.0, 4.0]], device=device)
+    assert 2.0 in t and 3 in t and 5 not in t
+    assert A.tensor([3.0, 4.0], device=device) in t and A.tensor([9.0, 4.0], device=device) in t
+    assert A.tensor([9.0, 8.0], device=device) not in t
+    with pytest.raises(RuntimeError, match="only supports Tensor or scalar"):
+        _ = "a" in t

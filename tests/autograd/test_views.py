@@ -283,3 +283,28 @@ def test_index_map_any_base_layout(layout):
     idx = index_map(base, view)
     assert idx.shape == view.shape
     np.testing.assert_array_equal(base.reshape(-1)[idx], view)
+
+
+def test_random_fill_replaces_history(device):
+    """A random fill of a tensor with history cuts the gradient to its old value (PyTorch records the write)."""
+    x = A.ones(3, device=device, requires_grad=True)
+    fills = {
+        "uniform_": (lambda t: t.uniform_(), [0.0, 0.0, 0.0]),
+        "normal_": (lambda t: t.normal_(), [0.0, 0.0, 0.0]),
+        "exponential_": (lambda t: t.exponential_(), [0.0, 0.0, 0.0]),
+        "view uniform_": (lambda t: t[1:].uniform_(), [2.0, 0.0, 0.0]),
+    }
+    for name, (fill, want) in fills.items():
+        y = x * 2
+        fill(y)
+        y.sum().backward()
+        assert x.grad.tolist() == want, name
+        x.grad = None
+
+
+def test_addmm_beta_zero_ignores_input(device):
+    m = A.full((2, 2), float("nan"), device=device, requires_grad=True)
+    out = m.addmm(A.ones(2, 2, device=device), A.ones(2, 2, device=device), beta=0)
+    assert out.tolist() == [[2.0, 2.0], [2.0, 2.0]]
+    out.sum().backward()
+    assert m.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
