@@ -138,7 +138,7 @@ def _install() -> None:
     T.__neg__ = lambda self: E.Neg.apply(self)
     T.__pos__ = lambda self: self
     T.__abs__ = lambda self: E.Abs.apply(self)
-    T.__invert__ = lambda self: (
+    T.__invert__ = T.bitwise_not = lambda self: (
         logical_not(self) if self._data.dtype.kind == "b" else Tensor._make(~self._data)
     )
 
@@ -162,7 +162,7 @@ def _install() -> None:
     )
     T.pow = lambda self, e: self**e
     T.remainder = lambda self, other: self % other
-    T.fmod = lambda self, other: self - (self / other).trunc() * other
+    T.fmod = _fmod
     T.neg = T.negative = lambda self: -self
     T.abs = T.absolute = lambda self: E.Abs.apply(self)
     T.abs_ = lambda self: inplace_apply(self, E.Abs)
@@ -231,8 +231,12 @@ def _install() -> None:
     )
     T.equal = lambda self, other: self.shape == other.shape and bool((self._data == other._data).all())
 
-    T.maximum = lambda self, other: E.Maximum.apply(self, _other("maximum", self, other))
-    T.minimum = lambda self, other: E.Minimum.apply(self, _other("minimum", self, other))
+    T.maximum = lambda self, other: E.Maximum.apply(
+        *_promote("maximum", self, _other("maximum", self, other))
+    )
+    T.minimum = lambda self, other: E.Minimum.apply(
+        *_promote("minimum", self, _other("minimum", self, other))
+    )
     T.clamp = T.clip = clamp
     T.clamp_ = T.clip_ = clamp_
     T.clamp_min = lambda self, m: clamp(self, min=m)
@@ -541,8 +545,17 @@ def floor_divide(a: Any, b: Any, _rev: bool = False) -> Tensor:
     if _rev:
         a, b = b, a
     ref = a if isinstance(a, Tensor) else b
+    a, b = _promote("floor_divide", a, b)  # PyTorch's result dtype (int64 // float32 -> float32)
     xp = ref.backend.xp
     return Tensor._make(xp.asarray(xp.floor_divide(_raw(a), _raw(b))))
+
+
+def _fmod(self: Tensor, other: Any) -> Tensor:
+    """C's fmod (the remainder takes the dividend's sign); integers stay integers, as in PyTorch."""
+    a, b = _promote("fmod", self, _other("fmod", self, other))
+    if a._data.dtype.kind in "biu" and (not isinstance(b, Tensor) or b._data.dtype.kind in "biu"):
+        return Tensor._make(a.backend.xp.fmod(a._data, _raw(b)))
+    return a - (a / b).trunc() * b  # differentiable: d/da = 1, d/db = -trunc(a / b)
 
 
 def logical_not(x: Tensor) -> Tensor:

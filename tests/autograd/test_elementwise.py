@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import check_op
+from helpers import HAVE_TORCH, check_op, torch
 
 import autograd as A
 
@@ -406,3 +406,31 @@ def test_nan_to_num_on_integer_tensors(device):
     t = A.tensor([1, -2, 3], device=device)
     out = t.nan_to_num()
     assert out.dtype == A.int64 and out.tolist() == [1, -2, 3] and out.data_ptr() != t.data_ptr()
+
+
+@pytest.mark.parametrize(
+    "fn, want",
+    [
+        (lambda a, b: a.maximum(b), "float32"),
+        (lambda a, b: a.minimum(b), "float32"),
+        (lambda a, b: a.floor_divide(b), "float32"),
+        (lambda a, b: b // a, "float32"),
+        (lambda a, b: b.fmod(3), "int64"),
+        (lambda a, b: b.fmod(-2.5), "float32"),
+        (lambda a, b: a.fmod(b + 5), "float32"),
+        (lambda a, b: b // 2.5, "float32"),
+    ],
+)
+def test_mixed_dtype_results_like_torch(device, fn, want):
+    a = A.tensor([[-1.5, 2.25, 3.0]], device=device)  # float32
+    b = A.tensor([[-7, 5, 4]], device=device)  # int64
+    out = fn(a, b)
+    assert str(out.dtype) == f"autograd.{want}"
+    if HAVE_TORCH:
+        ta, tb = torch.tensor(a.cpu().numpy()), torch.tensor(b.cpu().numpy())
+        np.testing.assert_allclose(out.cpu().numpy(), fn(ta, tb).numpy(), rtol=1e-6)
+
+
+def test_bitwise_not(device):
+    assert A.tensor([0, 5, -1], device=device).bitwise_not().tolist() == [-1, -6, 0]
+    assert A.tensor([True, False], device=device).bitwise_not().tolist() == [False, True]
