@@ -194,7 +194,7 @@ def _install() -> None:
     T.log2 = lambda self: self.log() * (1 / 0.6931471805599453)
     T.log10 = lambda self: self.log() * (1 / 2.302585092994046)
     T.exp2 = lambda self: (self * 0.6931471805599453).exp()
-    T.square = lambda self: self * self
+    T.square = lambda self: (self * self) if self._data.dtype.kind != "b" else D.to(self, dtypes.int64) ** 2
     T.erfc = lambda self: 1 - self.erf()
     T.softplus = lambda self: E.Softplus.apply(self)
 
@@ -528,11 +528,11 @@ def _div(a: Tensor, b: Any, rounding_mode: Any) -> Tensor:
     if rounding_mode == "floor":
         return floor_divide(a, b)
     if rounding_mode == "trunc":
-        return (
-            (a / b).trunc()
-            if a.is_floating_point()
-            else Tensor._make((a._data / _raw(b)).astype(a._data.dtype))
-        )
+        pa, pb = _promote("div", a, b)
+        if pa._data.dtype.kind == "f":
+            return (pa / pb).trunc()
+        xp = pa.backend.xp  # integers: truncated true division, in the promoted integer dtype
+        return Tensor._make(xp.trunc(xp.true_divide(pa._data, _raw(pb))).astype(pa._data.dtype))
     raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
 
 
@@ -572,6 +572,10 @@ def clamp(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A0
         if max is not None:
             out = out.minimum(max)
         return out
+    if self._data.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
+        self = D.to(
+            self, dtypes.default_float
+        )  # an integer tensor clamped to a float bound is float (PyTorch)
     return E.Clamp.apply(self, min, max)
 
 

@@ -430,6 +430,10 @@ class ZeroGrad(Primitive):
 class Sign(ZeroGrad):
     fn = "sign"
 
+    @classmethod
+    def forward(cls, ctx, a, *args):
+        return a.copy() if a.dtype.kind == "b" else ctx.backend_xp(a).sign(a)  # a bool is its own sign
+
 
 class Floor(ZeroGrad):
     fn = "floor"

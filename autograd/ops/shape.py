@@ -318,8 +318,9 @@ def unflatten(x: Tensor, dim: int, sizes: Any) -> Tensor:
     return reshape(x, x.shape[:d] + sizes + x.shape[d + 1 :])
 
 
-def flip(x: Tensor, dims: Any) -> Tensor:
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
+def flip(x: Tensor, *dims: Any) -> Tensor:
+    """``x.flip(0, 2)`` or ``x.flip((0, 2))``: a copy with those dims reversed."""
+    dims = tuple(dims[0]) if len(dims) == 1 and not isinstance(dims[0], int) else dims
     axes = tuple(_wrap_dim(d, x.ndim, "flip") for d in dims)
     return Flip.apply(x, axes) if axes else x
 

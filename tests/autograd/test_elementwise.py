@@ -434,3 +434,18 @@ def test_mixed_dtype_results_like_torch(device, fn, want):
 def test_bitwise_not(device):
     assert A.tensor([0, 5, -1], device=device).bitwise_not().tolist() == [-1, -6, 0]
     assert A.tensor([True, False], device=device).bitwise_not().tolist() == [False, True]
+
+
+def test_more_dtype_rules_like_torch(device):
+    i = A.tensor([[-3, 0, 5]], device=device)
+    b = A.tensor([[True, False, True]], device=device)
+    assert i.clamp(min=0.5).dtype == A.float32 and i.clamp(min=0.5).tolist() == [[0.5, 0.5, 5.0]]
+    assert i.clamp(-1, 1).dtype == A.int64
+    assert b.sign().dtype == A.bool and b.sign().tolist() == [[True, False, True]]
+    assert b.square().dtype == A.int64
+    assert b.div(-2, rounding_mode="trunc").dtype == A.int64
+    assert i.div(2, rounding_mode="trunc").tolist() == [[-1, 0, 2]]
+    assert i.div(2.5, rounding_mode="trunc").dtype == A.float32
+    x = A.arange(24.0, device=device).reshape(2, 3, 4)
+    assert x.flip(0, 2).tolist() == x.flip((0, 2)).tolist() == x.flip([0, 2]).tolist()
+    assert x.flip(0, 2)[0, 0].tolist() == [15.0, 14.0, 13.0, 12.0]
