@@ -55,7 +55,17 @@ def _select_sorted(x: Tensor, dim: Any, keepdim: bool, name: str, rank: Any) -> 
             if not x.is_floating_point():
                 raise RuntimeError(f"{name}: cannot compute the {name} of an empty {x.dtype} tensor")
             return Tensor._make(x.backend.xp.full((), float("nan"), dtype=x._data.dtype))
-        return _select_sorted(flat, 0, False, name, rank).values
+        v = _select_sorted(flat.detach(), 0, False, name, rank).values
+        if not x.requires_grad:
+            return v
+        # no dim: the gradient is shared evenly by every element equal to the result (NaN ones if it is NaN),
+        # as PyTorch's median() does
+        from ..methods import where
+
+        xp = x.backend.xp
+        hit = xp.isnan(flat._data) if bool(xp.isnan(v._data)) else flat._data == v._data
+        picked = where(Tensor._make(hit), flat, Tensor._make(xp.zeros((), dtype=flat._data.dtype)))
+        return picked.sum() / int(hit.sum())
     ax = _axis(x, dim, name)
     if x.ndim == 0:
         r = _select_sorted(x.reshape(1), 0, False, name, rank)

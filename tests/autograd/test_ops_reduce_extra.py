@@ -451,3 +451,15 @@ def test_multinomial(device):
     for fn, pattern in cases:
         with pytest.raises(RuntimeError, match=pattern):
             fn()
+
+
+def test_global_median_shares_gradient_among_ties(device):
+    """median() without dim spreads the gradient evenly over the elements equal to it, as PyTorch does."""
+    x = A.tensor([2.0, 1.0, 2.0, 3.0], dtype=A.float64, device=device, requires_grad=True)
+    x.median().backward()
+    assert x.grad.tolist() == [0.5, 0.0, 0.5, 0.0]
+    y = A.tensor([1.0, float("nan"), float("nan")], device=device, requires_grad=True)
+    m = y.median()
+    m.backward()
+    assert m.isnan().item() and y.grad.tolist() == [0.0, 0.5, 0.5]
+    assert A.tensor([3, 1, 2], device=device).median().dtype == A.int64
