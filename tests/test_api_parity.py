@@ -19,6 +19,8 @@ tensor zeros ones full empty arange linspace eye rand randn randint normal zeros
 rand_like randn_like empty_like manual_seed cat stack where einsum outer matmul no_grad enable_grad
 set_grad_enabled inference_mode grad backward Function once_differentiable gradcheck gradgradcheck
 detect_anomaly set_detect_anomaly float16 float32 float64 int32 int64 bool cuda.is_available
+index_add index_copy index_fill index_put index_put_ scatter_reduce masked_scatter take take_along_dim put
+select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided
 """.split()
 TENSOR_METHODS = """
 item tolist numpy to cpu cuda detach clone contiguous requires_grad_ retain_grad register_hook backward add_
@@ -31,6 +33,10 @@ new_zeros new_ones new_full new_empty new_tensor is_cpu is_cuda get_device ravel
 nonzero masked_select repeat_interleave diagonal diag trace unique addmm addcmul addcdiv mv sinh cosh isclose
 count_nonzero nansum nanmean nan_to_num greater less greater_equal less_equal not_equal clamp_min_ clamp_max_
 fliplr flipud frac dist bernoulli uniform_ normal_ bernoulli_ masked_fill_ scatter_ scatter_add_
+index_add index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ scatter_reduce
+scatter_reduce_ masked_scatter masked_scatter_ take take_along_dim put put_ select select_scatter slice_scatter
+diagonal_scatter diag_embed fill_diagonal_ tensor_split rot90 sum_to_size narrow_copy as_strided unfold stride
+storage_offset
 """.split()
 MODULE_API = """
 parameters named_parameters buffers named_buffers children named_children modules named_modules train eval
