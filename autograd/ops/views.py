@@ -12,6 +12,7 @@ from typing import Any
 from ..tensor import Tensor, _wrap_dim
 from .base import Primitive, register_view, view_base
 from .index import GetItem, IndexAdd, getitem
+from .inplace import _root_array
 
 
 def _positions(xp: Any, shape: tuple, strides: tuple, offset: int) -> Any:
@@ -43,6 +44,8 @@ def _storage(x: Tensor, op: str) -> tuple:
     root = view_base(x)
     root = x if root is None else root
     r = root._data
+    if not (r.flags.c_contiguous or r.flags.f_contiguous):
+        r = _root_array(r)  # the memory block it lies in (e.g. a tensor detached from a view)
     if r.flags.c_contiguous:
         flat = r.reshape(-1)
     elif r.flags.f_contiguous:
@@ -68,7 +71,7 @@ def stride(x: Tensor, dim: int | None = None) -> Any:
 
 def storage_offset(x: Tensor) -> int:
     """Elements from the start of the owning tensor's memory to x's first element (0 for non-views)."""
-    if view_base(x) is None:
+    if view_base(x) is None and (x._data.flags.c_contiguous or x._data.flags.f_contiguous):
         return 0
     return _storage(x, "storage_offset")[2]
 

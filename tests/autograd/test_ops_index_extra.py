@@ -324,3 +324,45 @@ def test_functions_exported():
     ).split():
         assert callable(getattr(A, name)), name
         assert hasattr(torch, name), name
+
+
+# ---- double backward ---------------------------------------------------------------------------------------
+
+GRADGRAD = {
+    "scatter_reduce_prod": (
+        lambda a, s: a.scatter_reduce(1, A.tensor([[0, 1, 1], [2, 2, 0]], device=a.device), s, "prod"),
+        [(2, 3), (2, 3)],
+    ),
+    "scatter_reduce_mean": (
+        lambda a, s: a.scatter_reduce(
+            1, A.tensor([[0, 1, 1], [2, 2, 0]], device=a.device), s, "mean", include_self=False
+        ),
+        [(2, 3), (2, 3)],
+    ),
+    "as_strided": (lambda a: a.as_strided((3, 2), (1, 1), 1) ** 2, [(5,)]),
+    "unfold": (lambda a: a.unfold(0, 2, 1) ** 2, [(5,)]),
+    "diagonal": (lambda a: a.diagonal(1) ** 2, [(3, 3)]),
+    "index_add": (
+        lambda a, s: a.index_add(0, A.tensor([1, 1], device=a.device), s**2, alpha=2) ** 2,
+        [(3, 2), (2, 2)],
+    ),
+    "masked_scatter": (lambda a, s: a.masked_scatter(a > 0, s**2) ** 2, [(3, 2), (6,)]),
+    "index_put": (lambda a, v: a.index_put((A.tensor([0, 2], device=a.device),), v**2) ** 2, [(3, 2), (2,)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADGRAD))
+def test_double_backward(device, name):
+    fn, shapes = GRADGRAD[name]
+    rng = np.random.default_rng(0)
+    xs = tuple(A.tensor(rng.standard_normal(s), device=device, requires_grad=True) for s in shapes)
+    assert A.gradgradcheck(fn, xs)
+
+
+def test_views_of_a_tensor_detached_from_a_view(device):
+    big = np.arange(18.0).reshape(3, 3, 2)
+    x = A.tensor(big, device=device)[..., 0].detach()
+    t = torch.tensor(big)[..., 0].detach()
+    assert x.diagonal().tolist() == t.diagonal().tolist()
+    assert x[1:].storage_offset() == t[1:].storage_offset()
+    assert x.unfold(1, 2, 1).tolist() == t.unfold(1, 2, 1).tolist()
