@@ -24,19 +24,32 @@ def _positions(xp: Any, shape: tuple, strides: tuple, offset: int) -> Any:
 
 
 class StridedView(Primitive):
-    """A view of ``flat`` (the owner's memory as a 1-d array) with ``geom`` = (shape, strides, offset);
-    ``geom_in`` is the input's own layout in that memory, ``size`` the memory's length in elements."""
+    """A view of ``flat`` (the owner's memory as a 1-d array) with ``geom`` = (shape, strides, offset).
+
+    ``grad``: (shape, strides, offset) of the same elements in a ``size``-long gradient buffer, and the
+    input's own layout in it (None: the buffer is the input in C order, as unfold/diagonal use, which
+    stays right for inputs that read one element twice, like an ``expand``)."""
 
     @staticmethod
-    def forward(ctx, a, flat, geom, geom_in, size):
+    def forward(ctx, a, flat, geom, grad):
         return ctx.backend(a).strided_view(flat, *geom)
 
     @staticmethod
     def backward(ctx, g):
-        _, _, geom, geom_in, size = ctx.inputs
+        a, _, _, (geom, geom_in, size) = ctx.inputs
         xp = g.backend.xp
         buf = IndexAdd.apply(g, (_positions(xp, *geom),), (size,))
-        return GetItem.apply(buf, (_positions(xp, *geom_in),)), None, None, None, None
+        if geom_in is None:
+            return buf.reshape(a.shape), None, None, None
+        return GetItem.apply(buf, (_positions(xp, *geom_in),)), None, None, None
+
+
+def _c_strides(shape: tuple) -> tuple:
+    out, n = [], 1
+    for s in reversed(shape):
+        out.append(n)
+        n *= s
+    return tuple(reversed(out))
 
 
 def _storage(x: Tensor, op: str) -> tuple:
@@ -76,9 +89,8 @@ def storage_offset(x: Tensor) -> int:
     return _storage(x, "storage_offset")[2]
 
 
-def _strided(x: Tensor, shape: tuple, strides: tuple, offset: int, flat: Any, geom_in: tuple) -> Tensor:
-    out = StridedView.apply(x, flat, (shape, strides, offset), geom_in, flat.size)
-    return register_view(out, x)
+def _strided(x: Tensor, flat: Any, geom: tuple, grad: tuple) -> Tensor:
+    return register_view(StridedView.apply(x, flat, geom, grad), x)
 
 
 def as_strided(x: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
@@ -107,7 +119,8 @@ def as_strided(x: Tensor, size: Any, stride: Any, storage_offset: int | None = N
             f"as_strided: sizes {list(size)}, strides {list(stride)} and storage offset {offset} need "
             f"{need} elements of memory, but the tensor's memory holds {flat.size} (dtype {x.dtype})"
         )
-    return _strided(x, size, stride, offset, flat, (x.shape, st_in, off_in))
+    grad = ((size, stride, offset), (x.shape, st_in, off_in), flat.size)
+    return _strided(x, flat, (size, stride, offset), grad)
 
 
 def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
@@ -120,11 +133,13 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"unfold: step is {step} but must be > 0")
     flat, st, off = _storage(x, "unfold")
     if x.ndim == 0:
-        return _strided(x, (size,), (1,), off, flat, ((), (), off))
+        return _strided(x, flat, ((size,), (1,), off), (((size,), (1,), 0), None, 1))
     shape = x.shape
     out_shape = shape[:d] + ((n - size) // step + 1,) + shape[d + 1 :] + (size,)
     out_st = st[:d] + (st[d] * step,) + st[d + 1 :] + (st[d],)
-    return _strided(x, out_shape, out_st, off, flat, (shape, st, off))
+    cs = _c_strides(shape)
+    grad_st = cs[:d] + (cs[d] * step,) + cs[d + 1 :] + (cs[d],)
+    return _strided(x, flat, (out_shape, out_st, off), ((out_shape, grad_st, 0), None, x.numel()))
 
 
 def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -135,11 +150,14 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
     n, m = x.shape[d1], x.shape[d2]
     length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
     flat, st, off = _storage(x, "diagonal")
-    start = off + (offset * st[d2] if offset >= 0 else -offset * st[d1]) if length else off
     keep = [i for i in range(x.ndim) if i not in (d1, d2)]
     shape = tuple(x.shape[i] for i in keep) + (length,)
-    strides = tuple(st[i] for i in keep) + (st[d1] + st[d2],)
-    return _strided(x, shape, strides, start, flat, (x.shape, st, off))
+
+    def layout(st: tuple, off: int) -> tuple:
+        start = off + (offset * st[d2] if offset >= 0 else -offset * st[d1]) if length else off
+        return shape, tuple(st[i] for i in keep) + (st[d1] + st[d2],), start
+
+    return _strided(x, flat, layout(st, off), (layout(_c_strides(x.shape), 0), None, x.numel()))
 
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:

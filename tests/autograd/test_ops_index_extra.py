@@ -72,6 +72,8 @@ CASES = {
     "unfold": ([(7,)], lambda a: a.unfold(0, 3, 2)),
     "unfold_overlap_dim": ([(2, 5, 3)], lambda a: a.unfold(-2, 2, 1)),
     "unfold_noncontig": ([(4, 6)], lambda a: a.t().unfold(0, 4, 1)),
+    "diagonal_of_expand": ([(3, 1)], lambda a: (a * 1).expand(3, 4).diagonal(-1)),
+    "unfold_of_expand": ([(3, 1)], lambda a: (a * 1).expand(3, 4).unfold(1, 2, 1)),
     "tensor_split_int": ([(7, 2)], lambda a: a.tensor_split(3)),
     "tensor_split_list": ([(2, 7)], lambda a: _lib(a).tensor_split(a, [1, -2, 9], dim=1)),
     "rot90": ([(2, 3)], lambda a: a.rot90()),
