@@ -687,9 +687,16 @@ def _install_extra() -> None:
     T.scatter_reduce = X.scatter_reduce
     T.scatter_reduce_ = X.scatter_reduce_
     T.scatter = X.scatter
-    T.scatter_ = lambda self, dim, index, src=None, *, value=None, reduce=None: _assign(
-        self, X.scatter(self, dim, index, src, value=value, reduce=reduce)
-    )
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        if reduce == "multiply":  # backward reads self's old values: a real in-place op keeps a copy
+            s = value if src is None else src
+            if not isinstance(s, Tensor):
+                s = Tensor._make(self.backend.xp.full(index.shape, s, dtype=self._data.dtype))
+            return X.scatter_reduce_(self, dim, index, s, "prod")
+        return _assign(self, X.scatter(self, dim, index, src, value=value, reduce=reduce))
+
+    T.scatter_ = scatter_
     T.masked_scatter = X.masked_scatter
     T.masked_scatter_ = lambda self, mask, source: _assign(
         self, _same_shape("masked_scatter_", self, X.masked_scatter(self, mask, source))

@@ -368,3 +368,17 @@ def test_views_of_a_tensor_detached_from_a_view(device):
     assert x.diagonal().tolist() == t.diagonal().tolist()
     assert x[1:].storage_offset() == t[1:].storage_offset()
     assert x.unfold(1, 2, 1).tolist() == t.unfold(1, 2, 1).tolist()
+
+
+def test_write_through_a_view_of_a_strided_view(device):
+    got = []
+    for lib in (A, torch):
+        kw = {"device": device} if lib is A else {}
+        x = lib.arange(8.0, **kw).requires_grad_()
+        y = x * 1
+        v = y.unfold(0, 2, 2).reshape(-1, 2).view(8)
+        assert lib is torch or (v._base is y)
+        v[1:3].mul_(10)
+        (y * lib.arange(8.0, **kw)).sum().backward()
+        got.append((y.tolist(), x.grad.tolist()))
+    assert got[0] == got[1]
