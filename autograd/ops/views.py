@@ -78,7 +78,11 @@ def _storage(x: Tensor, op: str) -> tuple:
 def stride(x: Tensor, dim: int | None = None) -> Any:
     """Element strides of x's layout (from the backend array's byte strides), as ``torch.Tensor.stride``."""
     item = x._data.itemsize
-    st = tuple(s // item for s in x._data.strides)
+    st = [s // item for s in x._data.strides]
+    for d in range(x.ndim - 1, -1, -1):
+        if st[d] == 0 and x.shape[d] == 1:  # NumPy's new axes: PyTorch gives them the next dim's extent
+            st[d] = st[d + 1] * x.shape[d + 1] if d + 1 < x.ndim else 1
+    st = tuple(st)
     return st if dim is None else st[_wrap_dim(dim, x.ndim, "stride")]
 
 

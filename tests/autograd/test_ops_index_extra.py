@@ -222,6 +222,16 @@ def test_views_share_memory(device):
     assert x.stride() == (4, 1) and x.stride(-2) == 4 and x.storage_offset() == 0
     assert x.t().stride() == (1, 4) and x[1:, 2:].storage_offset() == 6
     assert x.diag().data_ptr() != x.data_ptr()  # diag copies, as torch.diag
+    for f in (
+        lambda a: a[None],
+        lambda a: a.unsqueeze(-1),
+        lambda a: a.expand(1, 3, 4),
+        lambda a: a[:, None].expand(3, 2, 4),
+        lambda a: a.t()[0:1],
+        lambda a: a.permute(1, 0)[None],
+        lambda a: a.sum(0, keepdim=True),
+    ):
+        assert f(x).stride() == f(t).stride()
 
 
 def test_write_to_base_reaches_strided_views(device):
