@@ -186,7 +186,7 @@ class ScatterReduce(Primitive):
         b = ctx.backend(a)
         xp = b.xp
         src = src if src.shape == index.shape else src[tuple(slice(0, n) for n in index.shape)]
-        out = xp.ascontiguousarray(a).copy()
+        out = a.copy()  # C order (both NumPy's and CuPy's default)
         pos = xp.zeros(index.shape, dtype=xp.int64)
         step = 1
         for d in range(a.ndim - 1, -1, -1):  # C-order flat positions of the scattered-to elements

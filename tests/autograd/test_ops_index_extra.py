@@ -42,6 +42,11 @@ CASES = {
         lambda a, v, i, j: a.index_put((i, j), v, accumulate=True),
     ),
     "index_put_rows_bcast": ([(4, 3), (3,), I(1, 1)], lambda a, v, i: a.index_put((i,), v, accumulate=True)),
+    "index_put_bool": ([(4, 3), (3,)], lambda a, v: a.index_put((a[:, 0] > 0,), v)),
+    "scatter_reduce_neg_dim": (
+        [(3, 2), (2, 2), np.array([[2, 0], [2, 2]])],
+        lambda a, s, i: a.scatter_reduce(-2, i, s, "amax", include_self=False),
+    ),
     "take": ([(3, 4), I(0, -1, 5, 5)], lambda a, i: a.take(i)),
     "take_2d_idx": ([(3, 4), np.array([[0, 11], [5, 5]])], lambda a, i: _lib(a).take(a, i)),
     "take_along_dim": ([(3, 4), np.array([[0, -1, 2]])], lambda a, i: a.take_along_dim(i, 1)),
