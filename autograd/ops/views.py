@@ -44,6 +44,20 @@ class StridedView(Primitive):
         return GetItem.apply(buf, (_positions(xp, *geom_in),)), None, None, None
 
 
+class Diagonal(StridedView):
+    pass
+
+
+class Unfold(StridedView):
+    pass
+
+
+class AsStridedView(StridedView):
+    @classmethod
+    def name(cls) -> str:
+        return "AsStridedBackward"
+
+
 def _c_strides(shape: tuple) -> tuple:
     out, n = [], 1
     for s in reversed(shape):
@@ -93,8 +107,8 @@ def storage_offset(x: Tensor) -> int:
     return _storage(x, "storage_offset")[2]
 
 
-def _strided(x: Tensor, flat: Any, geom: tuple, grad: tuple) -> Tensor:
-    return register_view(StridedView.apply(x, flat, geom, grad), x)
+def _strided(cls: Any, x: Tensor, flat: Any, geom: tuple, grad: tuple) -> Tensor:
+    return register_view(cls.apply(x, flat, geom, grad), x)
 
 
 def as_strided(x: Tensor, size: Any, stride: Any, storage_offset: int | None = None) -> Tensor:
@@ -124,7 +138,7 @@ def as_strided(x: Tensor, size: Any, stride: Any, storage_offset: int | None = N
             f"{need} elements of memory, but the tensor's memory holds {flat.size} (dtype {x.dtype})"
         )
     grad = ((size, stride, offset), (x.shape, st_in, off_in), flat.size)
-    return _strided(x, flat, (size, stride, offset), grad)
+    return _strided(AsStridedView, x, flat, (size, stride, offset), grad)
 
 
 def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
@@ -137,13 +151,13 @@ def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
         raise RuntimeError(f"unfold: step is {step} but must be > 0")
     flat, st, off = _storage(x, "unfold")
     if x.ndim == 0:
-        return _strided(x, flat, ((size,), (1,), off), (((size,), (1,), 0), None, 1))
+        return _strided(Unfold, x, flat, ((size,), (1,), off), (((size,), (1,), 0), None, 1))
     shape = x.shape
     out_shape = shape[:d] + ((n - size) // step + 1,) + shape[d + 1 :] + (size,)
     out_st = st[:d] + (st[d] * step,) + st[d + 1 :] + (st[d],)
     cs = _c_strides(shape)
     grad_st = cs[:d] + (cs[d] * step,) + cs[d + 1 :] + (cs[d],)
-    return _strided(x, flat, (out_shape, out_st, off), ((out_shape, grad_st, 0), None, x.numel()))
+    return _strided(Unfold, x, flat, (out_shape, out_st, off), ((out_shape, grad_st, 0), None, x.numel()))
 
 
 def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
@@ -161,7 +175,7 @@ def diagonal(x: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor
         start = off + (offset * st[d2] if offset >= 0 else -offset * st[d1]) if length else off
         return shape, tuple(st[i] for i in keep) + (st[d1] + st[d2],), start
 
-    return _strided(x, flat, layout(st, off), (layout(_c_strides(x.shape), 0), None, x.numel()))
+    return _strided(Diagonal, x, flat, layout(st, off), (layout(_c_strides(x.shape), 0), None, x.numel()))
 
 
 def select(x: Tensor, dim: int, index: int) -> Tensor:
