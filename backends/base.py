@@ -109,8 +109,8 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, abc.ABC):
     def strided_view(self, flat: Any, shape: tuple, strides: tuple, offset: int) -> Any:
         """A view of the 1-d contiguous array ``flat`` with ``shape``, ``strides`` and ``offset`` in elements.
 
-        CuPy's ``as_strided`` makes a fresh array over the same memory (its ``.base`` is None); NumPy's keeps
-        a ``.base`` chain back to ``flat``."""
+        CuPy's ``as_strided`` makes a fresh array over the same memory (its ``.base`` is None); the NumPy
+        backend makes an ndarray over ``flat``'s buffer (its ``.base`` chain is plain arrays)."""
         item = flat.itemsize
         start = flat[offset:] if offset < flat.size else flat[:0]
         out = self.as_strided(start, tuple(shape), tuple(s * item for s in strides))

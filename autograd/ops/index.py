@@ -103,9 +103,8 @@ class IndexPut(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        a, key, v, *rest = (
-            ctx.inputs
-        )  # accumulate is optional (backward itself applies IndexPut(g, key, 0.0))
+        # accumulate is optional: this backward itself applies IndexPut(g, key, 0.0)
+        a, key, v, *rest = ctx.inputs
         accumulate = rest[0] if rest else False
         n = ctx.needs_input_grad
         ga = gv = None
