@@ -69,8 +69,14 @@ def _inside(view: Any, root: Any) -> bool:
 
 
 def _overlaps(view: Any) -> bool:
-    """Does a view reach one memory element twice (a stride of 0, as ``expand`` makes)?"""
-    return any(st == 0 and n > 1 for n, st in zip(view.shape, view.strides))
+    """May a view reach one memory element twice (a stride of 0, as ``expand`` makes, or overlapping windows,
+    as ``unfold``/``as_strided`` make)? Dims sorted by stride must each step past all the smaller ones."""
+    reach = 0
+    for st, n in sorted((abs(st), n) for n, st in zip(view.shape, view.strides) if n > 1):
+        if st <= reach:
+            return True
+        reach += (n - 1) * st
+    return False
 
 
 class CopySlices(Primitive):

@@ -397,3 +397,23 @@ def test_write_through_a_view_of_a_strided_view(device):
         (y * lib.arange(8.0, **kw)).sum().backward()
         got.append((y.tolist(), x.grad.tolist()))
     assert got[0] == got[1]
+
+
+@pytest.mark.parametrize(
+    "view",
+    [lambda y: y.unfold(0, 3, 1), lambda y: y.as_strided((3, 4), (2, 1), 1), lambda y: y.select(0, 2)],
+    ids=["unfold", "as_strided", "select"],
+)
+def test_overlapping_view_rederived_after_a_write_to_its_base(device, view):
+    # the view reads some elements twice: its gradient, re-derived from the base's new history, accumulates
+    got = []
+    for lib in (A, torch):
+        kw = {"device": device} if lib is A else {}
+        x = lib.arange(9.0, **kw).requires_grad_()
+        y = x * 1
+        v = view(y)
+        y[1:4].mul_(3)
+        w = lib.arange(float(v.numel()), **kw).reshape(v.shape)
+        (v * w).sum().backward()
+        got.append((v.tolist(), x.grad.tolist()))
+    assert got[0] == got[1]
