@@ -441,18 +441,9 @@ def _install() -> None:
 
     T.repeat_interleave = repeat_interleave
 
-    def diagonal(self, offset=0, dim1=0, dim2=1):
-        x = S.movedim(self, (dim1, dim2), (-2, -1))
-        n, m = x.shape[-2], x.shape[-1]
-        length = max(0, min(n, m - offset) if offset >= 0 else min(n + offset, m))
-        xp = x.backend.xp
-        rows = xp.arange(length) + max(0, -offset)
-        cols = xp.arange(length) + max(0, offset)
-        return x[..., Tensor._make(rows.astype("int64")), Tensor._make(cols.astype("int64"))]
-
     def diag(self, diagonal=0):
         if self.ndim == 2:
-            return diagonal_(self, diagonal)
+            return self.diagonal(diagonal).clone()  # a copy, as torch.diag
         if self.ndim != 1:
             raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {tuple(self.shape)}")
         from .creation import eye
@@ -461,9 +452,8 @@ def _install() -> None:
         m = self.unsqueeze(-1) * eye(n, dtype=self.dtype, device=self.device)
         return S.pad(m, (k, 0, 0, k) if k >= 0 else (0, -k, -k, 0))
 
-    diagonal_ = diagonal
-    T.diagonal, T.diag = diagonal, diag
-    T.trace = lambda self: diagonal(self).sum()
+    T.diag = diag  # T.diagonal (a strided view) is installed by _install_extra
+    T.trace = lambda self: self.diagonal().sum()
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):  # noqa: A002
         xp = self.backend.xp
@@ -728,5 +718,72 @@ def _install_fast() -> None:
     T.relu = F.unary(E.Relu, lambda b: lambda a, m=b.xp.maximum: m(a, 0))
 
 
+def _install_extra() -> None:
+    """Indexing, scatter and strided-view ops (ops/index_extra.py, ops/views.py, ops/shape_extra.py)."""
+    from .ops import index_extra as X
+    from .ops import shape_extra as SX
+    from .ops import views as V
+
+    T = Tensor
+    T.index_add, T.index_copy, T.index_fill, T.index_put = (
+        X.index_add,
+        X.index_copy,
+        X.index_fill,
+        X.index_put,
+    )
+    T.index_add_ = lambda self, dim, index, source, *, alpha=1: _assign(
+        self, X.index_add(self, dim, index, source, alpha=alpha)
+    )
+    T.index_copy_ = lambda self, dim, index, source: _assign(self, X.index_copy(self, dim, index, source))
+    T.index_fill_ = lambda self, dim, index, value: _assign(self, X.index_fill(self, dim, index, value))
+    T.index_put_ = X.index_put_
+    T.scatter_reduce = X.scatter_reduce
+    T.scatter_reduce_ = X.scatter_reduce_
+    T.scatter = X.scatter
+
+    def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+        if reduce == "multiply":  # backward reads self's old values: a real in-place op keeps a copy
+            s = value if src is None else src
+            if not isinstance(s, Tensor):
+                s = Tensor._make(self.backend.xp.full(index.shape, s, dtype=self._data.dtype))
+            return X.scatter_reduce_(self, dim, index, s, "prod")
+        return _assign(self, X.scatter(self, dim, index, src, value=value, reduce=reduce))
+
+    T.scatter_ = scatter_
+    T.masked_scatter = X.masked_scatter
+    T.masked_scatter_ = lambda self, mask, source: _assign(
+        self, _same_shape("masked_scatter_", self, X.masked_scatter(self, mask, source))
+    )
+    T.take, T.take_along_dim, T.put = X.take, X.take_along_dim, X.put
+    T.put_ = lambda self, index, source, accumulate=False: _assign(
+        self, X.put(self, index, source, accumulate)
+    )
+    T.select_scatter, T.slice_scatter, T.diagonal_scatter = (
+        X.select_scatter,
+        X.slice_scatter,
+        X.diagonal_scatter,
+    )
+    T.diag_embed = X.diag_embed
+    T.tensor_split, T.rot90, T.sum_to_size, T.narrow_copy = (
+        SX.tensor_split,
+        SX.rot90,
+        SX.sum_to_size,
+        SX.narrow_copy,
+    )
+    T.fill_diagonal_ = SX.fill_diagonal_
+    T.as_strided, T.unfold, T.select, T.diagonal = V.as_strided, V.unfold, V.select, V.diagonal
+    T.stride, T.storage_offset = V.stride, V.storage_offset
+
+
+def _same_shape(op: str, x: Tensor, result: Tensor) -> Tensor:
+    if result.shape != x.shape:
+        raise RuntimeError(
+            f"{op}: the mask broadcasts the tensor of shape {tuple(x.shape)} to {tuple(result.shape)}; an in-place "
+            "op cannot change its shape"
+        )
+    return result
+
+
 _install()
+_install_extra()
 _install_fast()

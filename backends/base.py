@@ -106,6 +106,18 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, abc.ABC):
         """``target[index] += values`` where repeated indices accumulate (in place)."""
         self.xp.add.at(target, index, values)
 
+    def strided_view(self, flat: Any, shape: tuple, strides: tuple, offset: int) -> Any:
+        """A view of the 1-d contiguous array ``flat`` with ``shape``, ``strides`` and ``offset`` in elements.
+
+        CuPy's ``as_strided`` makes a fresh array over the same memory (its ``.base`` is None); the NumPy
+        backend makes an ndarray over ``flat``'s buffer (its ``.base`` chain is plain arrays)."""
+        item = flat.itemsize
+        start = flat[offset:] if offset < flat.size else flat[:0]
+        out = self.as_strided(start, tuple(shape), tuple(s * item for s in strides))
+        if out is None:
+            raise RuntimeError(f"as_strided: the {self.name} backend's array module has no strided views")
+        return out
+
     def take_along_axis(self, arr: Any, index: Any, axis: int) -> Any:
         return self.xp.take_along_axis(arr, index, axis=axis)
 

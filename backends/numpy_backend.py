@@ -72,6 +72,18 @@ class NumpyBackend(Backend):
     def errstate(self):
         return np.errstate(all="ignore")
 
+    def strided_view(self, flat, shape: tuple, strides: tuple, offset: int):
+        # an ndarray over flat's buffer: its .base chain is plain ndarrays (as_strided's goes through a
+        # non-array object), so views of it are recognised as views of the same memory
+        item = flat.itemsize
+        return np.ndarray(
+            tuple(shape),
+            flat.dtype,
+            buffer=flat,
+            offset=offset * item if flat.size else 0,
+            strides=tuple(s * item for s in strides),
+        )
+
     def manual_seed(self, seed: int) -> None:
         self._gen = np.random.default_rng(seed)
 

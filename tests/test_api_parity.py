@@ -25,6 +25,8 @@ floor_divide nan_to_num_
 median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
 matrix_power baddbmm addbmm addmv addr bincount histc trapezoid trapz renorm det slogdet logdet inverse
 unique_consecutive multinomial
+index_add index_copy index_fill index_put index_put_ scatter_reduce masked_scatter take take_along_dim put
+select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided
 """.split()
 TENSOR_METHODS = """
 item tolist numpy to cpu cuda detach clone contiguous requires_grad_ retain_grad register_hook backward add_
@@ -44,6 +46,10 @@ float_power_ byte char short
 median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
 matrix_power baddbmm addbmm addmv addr bincount histc renorm det slogdet logdet inverse unique_consecutive
 random_ exponential_ geometric_ log_normal_ cauchy_ multinomial
+index_add index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ scatter_reduce
+scatter_reduce_ masked_scatter masked_scatter_ take take_along_dim put put_ select select_scatter slice_scatter
+diagonal_scatter diag_embed fill_diagonal_ tensor_split rot90 sum_to_size narrow_copy as_strided unfold stride
+storage_offset
 """.split()
 MODULE_API = """
 parameters named_parameters buffers named_buffers children named_children modules named_modules train eval

@@ -103,7 +103,9 @@ class IndexPut(Primitive):
 
     @staticmethod
     def backward(ctx, g):
-        a, key, v, accumulate = ctx.inputs
+        # accumulate is optional: this backward itself applies IndexPut(g, key, 0.0)
+        a, key, v, *rest = ctx.inputs
+        accumulate = rest[0] if rest else False
         n = ctx.needs_input_grad
         ga = gv = None
         if n[0]:
@@ -114,7 +116,7 @@ class IndexPut(Primitive):
                 from .reduce import sum_to
 
                 gv = sum_to(gv, v.shape)
-        return ga, None, gv, None
+        return (ga, None, gv) + (None,) * len(rest)
 
 
 class Gather(Primitive):

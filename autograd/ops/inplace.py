@@ -61,9 +61,22 @@ def index_map(base: Any, view: Any) -> Any:
     return xp.asarray(order[xp.searchsorted(ob[order], ov)])
 
 
+def _inside(view: Any, root: Any) -> bool:
+    """Does ``view`` point into ``root``'s memory? (CuPy's ``as_strided`` arrays have no ``.base`` chain.)"""
+    be = _BY_TYPE[type(root)]
+    lo = be.data_ptr(root)
+    return lo <= be.data_ptr(_root_array(view)) < lo + max(root.nbytes, 1)
+
+
 def _overlaps(view: Any) -> bool:
-    """Does a view reach one memory element twice (a stride of 0, as ``expand`` makes)?"""
-    return any(st == 0 and n > 1 for n, st in zip(view.shape, view.strides))
+    """May a view reach one memory element twice (a stride of 0, as ``expand`` makes, or overlapping windows,
+    as ``unfold``/``as_strided`` make)? Dims sorted by stride must each step past all the smaller ones."""
+    reach = 0
+    for st, n in sorted((abs(st), n) for n, st in zip(view.shape, view.strides) if n > 1):
+        if st <= reach:
+            return True
+        reach += (n - 1) * st
+    return False
 
 
 class CopySlices(Primitive):
@@ -148,7 +161,8 @@ def _refresh_views(base: Tensor, written: Tensor | None = None, idx: Any = None)
         w = ref()
         if w is None:
             continue
-        if _root_array(w._data) is not root:  # base.data or w.data was rebound: no longer a view
+        if _root_array(w._data) is not root and not _inside(w._data, root):
+            # base.data or w.data was rebound: no longer a view
             views.remove(ref)
             continue
         wi = idx if w is written else index_map(base._data, w._data)

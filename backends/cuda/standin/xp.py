@@ -151,6 +151,16 @@ class _Submodule(_types.SimpleNamespace):
 linalg = _Submodule("linalg")
 
 
+def _as_strided(x: _Any, shape: _Any = None, strides: _Any = None) -> _Any:
+    """``cupy.lib.stride_tricks.as_strided``: a fresh array over ``x``'s memory (no ``.base``, as in CuPy)."""
+    if type(x) is not ndarray:
+        raise TypeError(f"as_strided: expected a cupy.ndarray, got {type(x).__name__} (strict CuPy stand-in)")
+    return _new(_np.lib.stride_tricks.as_strided(x._a, shape, strides), x._dev)
+
+
+lib = _types.SimpleNamespace(stride_tricks=_types.SimpleNamespace(as_strided=_as_strided))
+
+
 # ---- explicit transfers --------------------------------------------------------------------------
 
 
