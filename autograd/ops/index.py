@@ -192,6 +192,20 @@ class ScatterAdd(Primitive):
         return (g if n[0] else None), None, None, gs
 
 
+class KeepWhere(Primitive):
+    """``x`` where a constant bool mask is True, else 0 (tril/triu): unlike a 0/1 product, inf and nan
+    outside the mask become 0, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, mask):
+        xp = ctx.backend_xp(a)
+        return xp.where(mask, a, xp.zeros((), dtype=a.dtype))
+
+    @staticmethod
+    def backward(ctx, g):
+        return KeepWhere.apply(g, ctx.inputs[1]), None
+
+
 class MaskMul(Primitive):
     """``x * mask`` for a constant 0/1 mask array (tril, triu, dropout-like masking)."""
 
@@ -370,7 +384,7 @@ def _tri(x: Tensor, diagonal: int, upper: bool) -> Tensor:
     xp = x.backend.xp
     r, c = x.shape[-2:]
     m = (xp.triu if upper else xp.tril)(xp.ones((r, c), dtype=bool), diagonal)
-    return MaskMul.apply(x, m.astype(x._data.dtype))
+    return KeepWhere.apply(x, m)
 
 
 def tril(x: Tensor, diagonal: int = 0) -> Tensor:

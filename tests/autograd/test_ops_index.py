@@ -307,3 +307,13 @@ def test_index_errors(device):
         x.masked_fill(A.ones(3, 4, device=device), 0.0)
     with pytest.raises(RuntimeError, match="tril: input tensor must have at least 2 dimensions"):
         A.zeros(3, device=device).tril()
+
+
+def test_triu_tril_zero_infinities(device):
+    """Outside the kept triangle the result is 0 even where the input is inf (the causal-mask idiom)."""
+    m = A.full((3, 3), float("-inf"), device=device).triu(1)
+    assert m.tolist() == [[0.0, float("-inf"), float("-inf")], [0.0, 0.0, float("-inf")], [0.0, 0.0, 0.0]]
+    assert A.full((2, 2), float("nan"), device=device).tril().isnan().tolist() == [
+        [True, False],
+        [True, True],
+    ]
