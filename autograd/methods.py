@@ -617,10 +617,25 @@ def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
             f"copy_: the source of shape {tuple(src.shape)} is not broadcastable to {tuple(self.shape)}"
         ) from None
     if not (_grad_state.enabled and (src.requires_grad or self.requires_grad)):
-        self._data[...] = src._data
+        _write_into(self, src._data, "copy_")
         bump_version(self)
         return self
     return I.setitem(self, (Ellipsis,), src) or self
+
+
+def _write_into(self: Tensor, value: Any, op: str) -> None:
+    """``self[...] = value`` without graph, with PyTorch's error for memory that is shared by several
+    elements (an expanded tensor: read-only here)."""
+    try:
+        self._data[...] = value
+    except ValueError as e:
+        if not getattr(self._data.flags, "writeable", True):
+            raise RuntimeError(
+                f"{op}: unsupported operation: more than one element of the written-to tensor (shape "
+                f"{tuple(self.shape)}, e.g. made by expand) refers to a single memory location. Please clone() the "
+                "tensor before performing the operation."
+            ) from None
+        raise RuntimeError(f"{op}: {e} (tensor of shape {tuple(self.shape)}, {self.dtype})") from None
 
 
 def _assign(self: Tensor, result: Tensor) -> Tensor:
@@ -646,7 +661,7 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
         check_inplace(self, "fill_")
     if _grad_state.enabled and self.requires_grad:
         return _assign(self, self * 0 + value)
-    self._data.fill(value)
+    _write_into(self, value, "fill_")
     bump_version(self)
     return self
 

@@ -241,6 +241,12 @@ def overwrite(x: Tensor, values: Any) -> Tensor:
 
 def inplace_apply(x: Tensor, cls: Any, *args: Any, fast: Any = None) -> Tensor:
     """Apply primitive ``cls`` to ``(x, *args)`` and store the result in ``x``; bumps x's version."""
+    if 0 in x._data.strides and any(st == 0 and n > 1 for n, st in zip(x._data.shape, x._data.strides)):
+        raise RuntimeError(
+            f"{cls.op_name()}_: unsupported operation: more than one element of the written-to tensor (shape "
+            f"{tuple(x.shape)}, e.g. made by expand) refers to a single memory location. Please clone() the tensor "
+            "before performing the operation."
+        )
     needs = False
     if _grad_state.enabled:
         check_inplace(x, cls.op_name() + "_")

@@ -308,3 +308,17 @@ def test_addmm_beta_zero_ignores_input(device):
     assert out.tolist() == [[2.0, 2.0], [2.0, 2.0]]
     out.sum().backward()
     assert m.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_writes_into_expanded_tensors_are_refused_clearly(device):
+    e = A.ones(3, 1, device=device).expand(3, 4)
+    with pytest.raises(
+        RuntimeError, match="mul_: unsupported operation: more than one element of the written-to"
+    ):
+        e.mul_(2)
+    if (
+        device == "cpu"
+    ):  # (PyTorch and CuPy allow plain fills of shared memory; NumPy's expanded arrays are read-only)
+        for write in (lambda: e.fill_(2), lambda: e.zero_(), lambda: e.copy_(A.zeros(3, 4))):
+            with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
+                write()
