@@ -12,6 +12,7 @@ from ._functional.loss import *  # noqa: F403
 from ._functional.misc import *  # noqa: F403
 from ._functional.norm import *  # noqa: F403
 from ._functional.pooling import *  # noqa: F403
+from ._functional.pooling3d import *  # noqa: F403
 from ._functional.rnn import *  # noqa: F403
 from ._functional.sparse import *  # noqa: F403
 from ._functional.vision import *  # noqa: F403
