@@ -114,8 +114,8 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
-    """Average over sliding windows of (N, C, H, W) inputs."""
+class _AvgPoolNd(Module):
+    """AvgPool2d/3d's shared signature (with divisor_override) and forward."""
 
     _pool: Any = staticmethod(avg_pool2d)
 
@@ -149,7 +149,13 @@ class AvgPool2d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool3d(AvgPool2d):
+class AvgPool2d(_AvgPoolNd):
+    """Average over sliding windows of (N, C, H, W) inputs."""
+
+    _pool = staticmethod(avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
     """Average over sliding windows of (N, C, D, H, W) inputs."""
 
     _pool = staticmethod(avg_pool3d)
