@@ -60,6 +60,7 @@ add_module
 MODULES = """
 Module Parameter Sequential ModuleList ModuleDict Identity Flatten Unflatten Linear Bilinear Conv1d Conv2d
 ConvTranspose2d MaxPool1d MaxPool2d AvgPool1d AvgPool2d AdaptiveAvgPool2d AdaptiveMaxPool2d Upsample
+Conv3d ConvTranspose3d MaxPool3d AvgPool3d AdaptiveAvgPool3d AdaptiveMaxPool3d InstanceNorm3d
 BatchNorm1d BatchNorm2d LayerNorm GroupNorm InstanceNorm2d Dropout Dropout2d Embedding RNN LSTM GRU RNNCell
 LSTMCell GRUCell MultiheadAttention TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer
 TransformerDecoder Transformer ReLU ReLU6 LeakyReLU PReLU ELU
@@ -69,7 +70,8 @@ NLLLoss KLDivLoss CosineEmbeddingLoss MarginRankingLoss HingeEmbeddingLoss Tripl
 """.split()
 FUNCTIONAL = """
 normalize one_hot pad interpolate unfold fold linear conv1d conv2d conv_transpose2d max_pool2d avg_pool2d
-adaptive_avg_pool2d batch_norm layer_norm group_norm dropout embedding cross_entropy nll_loss mse_loss
+adaptive_avg_pool2d conv3d conv_transpose3d max_pool3d avg_pool3d adaptive_avg_pool3d adaptive_max_pool3d
+batch_norm layer_norm group_norm dropout embedding cross_entropy nll_loss mse_loss
 binary_cross_entropy_with_logits scaled_dot_product_attention relu softmax log_softmax sigmoid tanh gelu silu
 """.split()
 INIT = """
@@ -132,6 +134,8 @@ def test_tensor_methods_exist(device) -> None:
 
 _DOC_SIGS = {  # torch builtins carry no inspectable signature; their documented one
     "max_pool2d": "input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False",
+    "max_pool3d": "input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False",
+    "adaptive_max_pool3d": "input, output_size, return_indices=False",
 }
 
 

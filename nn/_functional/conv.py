@@ -153,10 +153,13 @@ class _Fold(Primitive):
 
 
 # ---- checks ---------------------------------------------------------------------------------------------
+_SPATIAL = {1: "(N, C, L)", 2: "(N, C, H, W)", 3: "(N, C, D, H, W)"}
+
+
 def _check_conv(
     op: str, x: Tensor, w: Tensor, b: Tensor | None, groups: int, nd: int, transposed: bool
 ) -> None:
-    spatial = "(N, C, L)" if nd == 1 else "(N, C, H, W)"
+    spatial = _SPATIAL[nd]
     if not isinstance(w, Tensor) or w.ndim != nd + 2:
         got = tuple(w.shape) if isinstance(w, Tensor) else type(w).__name__
         raise RuntimeError(f"{op}: expected a {nd + 2}-D weight, got {got}")
@@ -230,7 +233,7 @@ def _conv_args(
     op: str, nd: int, x: Tensor, w: Tensor, b: Any, stride: Any, dilation: Any, groups: int, transposed: bool
 ) -> tuple:
     """Checks shared by the (transposed) convolutions: (batched, batched input, stride, dilation)."""
-    batched = _dims(op, x, nd, "(N, C, L)" if nd == 1 else "(N, C, H, W)")
+    batched = _dims(op, x, nd, _SPATIAL[nd])
     if not batched:
         x = x.unsqueeze(0)
     _check_conv(op, x, w, b, groups, nd, transposed)
@@ -281,19 +284,11 @@ def conv2d(
     return _conv("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
-def _conv_transpose(
-    op: str,
-    nd: int,
-    x: Tensor,
-    w: Tensor,
-    b: Any,
-    stride: Any,
-    padding: Any,
-    output_padding: Any,
-    groups: int,
-    dilation: Any,
-) -> Tensor:
-    batched, x, stride, dil = _conv_args(op, nd, x, w, b, stride, dilation, groups, True)
+def _transpose_sizes(
+    op: str, x: Tensor, w: Tensor, stride: tuple, padding: Any, output_padding: Any, dil: tuple
+) -> tuple:
+    """Checked (padding, output_padding, output size) of a transposed convolution of batched ``x``."""
+    nd = len(stride)
     if isinstance(padding, str):
         raise ValueError(f"{op}: padding must be an int or a tuple of ints, got {padding!r}")
     pad = _ntuple(op, "padding", padding, nd)
@@ -310,6 +305,23 @@ def _conv_transpose(
     )
     if any(v <= 0 for v in out) or any(v < 0 for v in pad):
         raise RuntimeError(f"{op}: input {tuple(x.shape)} gives a non-positive output size {out}")
+    return pad, opad, out
+
+
+def _conv_transpose(
+    op: str,
+    nd: int,
+    x: Tensor,
+    w: Tensor,
+    b: Any,
+    stride: Any,
+    padding: Any,
+    output_padding: Any,
+    groups: int,
+    dilation: Any,
+) -> Tensor:
+    batched, x, stride, dil = _conv_args(op, nd, x, w, b, stride, dilation, groups, True)
+    pad, _, out = _transpose_sizes(op, x, w, stride, padding, output_padding, dil)
     pads = tuple((p, p) for p in pad)
     if nd == 1:
         y = _ConvGradInput.apply(

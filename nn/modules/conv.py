@@ -1,4 +1,4 @@
-"""Convolution layers: Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, Fold, Unfold (PyTorch's)."""
+"""Convolution layers: Conv1d/2d/3d, ConvTranspose1d/2d/3d, Fold, Unfold (PyTorch's)."""
 
 from __future__ import annotations
 
@@ -19,10 +19,20 @@ from .._functional.conv import (
     fold,
     unfold,
 )
+from .._functional.conv3d import conv3d, conv_transpose3d
 from ..module import Module
 from ..parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d", "Fold", "Unfold"]
+__all__ = [
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Fold",
+    "Unfold",
+]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -171,6 +181,13 @@ class Conv2d(_ConvNd):
     _conv = staticmethod(conv2d)
 
 
+class Conv3d(_ConvNd):
+    """3-d convolution over (N, C_in, D, H, W) inputs; weight (out_channels, in_channels/groups, kd, kh, kw)."""
+
+    _nd = 3
+    _conv = staticmethod(conv3d)
+
+
 class _ConvTransposeNd(_ConvNd):
     """Shared constructor (ConvTranspose's signature), output_size handling and forward of the transposed layers."""
 
@@ -247,6 +264,13 @@ class ConvTranspose2d(_ConvTransposeNd):
 
     _nd = 2
     _conv = staticmethod(conv_transpose2d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution (the gradient of Conv3d); weight (in_channels, out_channels/groups, kd, kh, kw)."""
+
+    _nd = 3
+    _conv = staticmethod(conv_transpose3d)
 
 
 class Unfold(Module):

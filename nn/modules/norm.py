@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d, LayerNorm, GroupNorm (PyTorch's)."""
+"""Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm (PyTorch's)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ __all__ = [
     "BatchNorm3d",
     "InstanceNorm1d",
     "InstanceNorm2d",
+    "InstanceNorm3d",
     "LayerNorm",
     "GroupNorm",
 ]
@@ -195,6 +196,12 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance normalization over (N, C, H, W) (or unbatched (C, H, W)) inputs."""
 
     _dims, _dim_desc = (3, 4), "3D (unbatched) or 4D (batched)"
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalization over (N, C, D, H, W) (or unbatched (C, D, H, W)) inputs."""
+
+    _dims, _dim_desc = (4, 5), "4D (unbatched) or 5D (batched)"
 
 
 class LayerNorm(Module):

@@ -1,4 +1,4 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d (PyTorch's)."""
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d (PyTorch's)."""
 
 from __future__ import annotations
 
@@ -16,17 +16,22 @@ from .._functional.pooling import (
     max_pool1d,
     max_pool2d,
 )
+from .._functional.pooling3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
 from ..module import Module
 
 __all__ = [
     "MaxPool1d",
     "MaxPool2d",
+    "MaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
+    "AvgPool3d",
     "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
 ]
 
 
@@ -78,6 +83,12 @@ class MaxPool2d(_MaxPoolNd):
     _pool = staticmethod(max_pool2d)
 
 
+class MaxPool3d(_MaxPoolNd):
+    """Max over sliding windows of (N, C, D, H, W) inputs."""
+
+    _pool = staticmethod(max_pool3d)
+
+
 class AvgPool1d(Module):
     """Average over sliding windows of (N, C, L) inputs."""
 
@@ -103,8 +114,10 @@ class AvgPool1d(Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
 
 
-class AvgPool2d(Module):
-    """Average over sliding windows of (N, C, H, W) inputs."""
+class _AvgPoolNd(Module):
+    """AvgPool2d/3d's shared signature (with divisor_override) and forward."""
+
+    _pool: Any = staticmethod(avg_pool2d)
 
     def __init__(
         self,
@@ -122,7 +135,7 @@ class AvgPool2d(Module):
         self.divisor_override = divisor_override
 
     def forward(self, input: Tensor) -> Tensor:
-        return avg_pool2d(
+        return self._pool(
             input,
             self.kernel_size,
             self.stride,
@@ -134,6 +147,18 @@ class AvgPool2d(Module):
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(_AvgPoolNd):
+    """Average over sliding windows of (N, C, H, W) inputs."""
+
+    _pool = staticmethod(avg_pool2d)
+
+
+class AvgPool3d(_AvgPoolNd):
+    """Average over sliding windows of (N, C, D, H, W) inputs."""
+
+    _pool = staticmethod(avg_pool3d)
 
 
 class _AdaptiveNd(Module):
@@ -159,6 +184,13 @@ class AdaptiveAvgPool2d(_AdaptiveNd):
         return adaptive_avg_pool2d(input, self.output_size)
 
 
+class AdaptiveAvgPool3d(_AdaptiveNd):
+    """Average pooling of (N, C, D, H, W) inputs to a fixed output size (None keeps that input size)."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        return adaptive_avg_pool3d(input, self.output_size)
+
+
 class _AdaptiveMaxNd(_AdaptiveNd):
     def __init__(self, output_size: Any, return_indices: bool = False) -> None:
         super().__init__(output_size)
@@ -177,3 +209,10 @@ class AdaptiveMaxPool2d(_AdaptiveMaxNd):
 
     def forward(self, input: Tensor) -> Any:
         return adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool3d(_AdaptiveMaxNd):
+    """Max pooling of (N, C, D, H, W) inputs to a fixed output size."""
+
+    def forward(self, input: Tensor) -> Any:
+        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
