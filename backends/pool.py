@@ -100,6 +100,14 @@ class PoolKernels:
         xp = self.xp
         out_hw, pads = self.pool_geometry(x.shape[2:], k, s, p, d, ceil_mode)
         views = self._windows(self._pool_pad(x, pads, float("-inf")), k, s, d, out_hw)
+        valid = None
+        if any(a or b for a, b in pads) and bool((out == float("-inf")).any()):
+            # a window whose maximum is -inf must not pick a padding cell: its first real cell wins, as in PyTorch
+            h, w = x.shape[2:]
+            (pt, pb), (pl, pr) = pads
+            inside = xp.zeros((1, 1, h + pt + pb, w + pl + pr), dtype=bool)
+            inside[:, :, pt : pt + h, pl : pl + w] = True
+            valid = self._windows(inside, k, s, d, out_hw)
         free = None
         last = len(views) - 1
         nan = bool(xp.isnan(out).any())  # a NaN is the maximum of its window, as in PyTorch
@@ -107,6 +115,8 @@ class PoolKernels:
             hit = v == out
             if nan:
                 hit |= xp.isnan(v)
+            if valid is not None:
+                hit &= valid[idx]
             if free is not None:
                 xp.logical_and(hit, free, out=hit)
             if idx < last:

@@ -112,14 +112,14 @@ def _pool_args(
     if min(k) < 1 or min(s) < 1 or min(d) < 1:
         raise RuntimeError(f"{op}: kernel_size, stride and dilation must be positive, got {k}, {s}, {d}")
     for kk, pp, dd in zip(k, p, d):
-        if avg and (pp < 0 or pp > kk // 2):
-            raise RuntimeError(
-                f"{op}: pad should be at most half of kernel size, but got pad={pp} and kernel_size={kk}"
-            )
         if not avg and (pp < 0 or pp > (dd * (kk - 1) + 1) // 2):
             raise RuntimeError(
                 f"{op}: pad should be at most half of effective kernel size, but got pad={pp}, "
                 f"kernel_size={kk} and dilation={dd}"
+            )
+        if pp < 0 or pp > kk // 2:  # then the plain kernel, dilation or not (PyTorch checks both)
+            raise RuntimeError(
+                f"{op}: pad should be at most half of kernel size, but got pad={pp} and kernel_size={kk}"
             )
     return k, s, p, d
 

@@ -249,3 +249,19 @@ def test_pool_errors(device):
         F.adaptive_avg_pool2d(x, (2, 0))
     with pytest.raises(RuntimeError, match="divisor must be a non-zero integer"):
         F.avg_pool2d(x, 2, divisor_override=0)
+
+
+def test_max_pool_all_inf_windows_pick_a_real_cell(device):
+    """A window holding only -inf (and padding) routes its gradient to its first real cell, as PyTorch."""
+    x = A.full((1, 1, 3, 3), float("-inf"), device=device, requires_grad=True)
+    out, idx = F.max_pool2d(x, 3, stride=1, padding=1, return_indices=True)
+    assert idx.tolist() == [[[[0, 0, 1], [0, 0, 1], [3, 3, 4]]]]
+    out.sum().backward()
+    assert x.grad.tolist() == [[[[4.0, 2.0, 0.0], [2.0, 1.0, 0.0], [0.0, 0.0, 0.0]]]]
+
+
+def test_max_pool_padding_checked_against_the_plain_kernel(device):
+    with pytest.raises(
+        RuntimeError, match="pad should be at most half of kernel size, but got pad=2 and kernel_size=3"
+    ):
+        F.max_pool2d(A.randn(1, 1, 9, 9, device=device), 3, padding=2, dilation=2)
