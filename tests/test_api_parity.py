@@ -47,6 +47,8 @@ TransformerDecoder Transformer ReLU ReLU6 LeakyReLU PReLU ELU
 SELU CELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardsigmoid Hardswish Softplus Softsign Softmax LogSoftmax
 Softmin LogSigmoid Threshold MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss
 NLLLoss KLDivLoss CosineEmbeddingLoss MarginRankingLoss HingeEmbeddingLoss TripletMarginLoss
+ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ConstantPad3d ReflectionPad1d ReflectionPad2d
+ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d CircularPad1d CircularPad2d CircularPad3d
 """.split()
 FUNCTIONAL = """
 normalize one_hot pad interpolate unfold fold linear conv1d conv2d conv_transpose2d max_pool2d avg_pool2d
