@@ -70,6 +70,7 @@ from .grad_mode import (
 )
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .methods import clamp, floor_divide, logical_not, where
+from .ops.distance import cdist
 from .ops.einsum import einsum
 from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu
 from .ops.linalg import bmm, dot, mm, outer

@@ -12,5 +12,6 @@ from ._functional.misc import *  # noqa: F403
 from ._functional.norm import *  # noqa: F403
 from ._functional.pooling import *  # noqa: F403
 from ._functional.rnn import *  # noqa: F403
+from ._functional.shuffle import *  # noqa: F403
 from ._functional.sparse import *  # noqa: F403
 from ._functional.vision import *  # noqa: F403

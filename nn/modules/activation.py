@@ -31,6 +31,7 @@ __all__ = [
     "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softmax2d",
     "Softmin",
     "Softplus",
     "Softshrink",
@@ -352,3 +353,13 @@ class Softmin(_SoftmaxBase):
     """softmax(-x) along ``dim``."""
 
     _fn = "softmin"
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at each spatial location of a (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input: Tensor) -> Tensor:
+        if not isinstance(input, Tensor) or input.ndim not in (3, 4):
+            shape = tuple(input.shape) if isinstance(input, Tensor) else type(input).__name__
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D (N, C, H, W), got {shape}")
+        return F.softmax(input, -3)
