@@ -178,3 +178,59 @@ def test_softmax2d_matches_torch(device, shape):
     check_op([shape], nn.Softmax2d(), torch.nn.Softmax2d(), device=device)
     with pytest.raises(ValueError, match=r"Softmax2d: expected input to be 3D or 4D.*\(2, 3\)"):
         nn.Softmax2d()(A.randn(2, 3, device=device))
+
+
+# ---- RMSNorm / LocalResponseNorm -----------------------------------------------------------------------
+@needs_torch
+@pytest.mark.parametrize(
+    "args,kw,shape",
+    [
+        ((4,), {}, (3, 4)),
+        (((2, 3),), {"eps": 1e-2}, (2, 2, 3)),
+        ([3], {"elementwise_affine": False}, (2, 3)),
+        ((5,), {"eps": 0.5}, (5,)),
+    ],
+    ids=str,
+)
+def test_rms_norm_matches_torch(device, args, kw, shape):
+    ours, theirs = nn.RMSNorm(*args, **kw), torch.nn.RMSNorm(*args, **kw)
+    assert ours.extra_repr() == theirs.extra_repr()
+    if ours.weight is not None:
+        w = np.random.default_rng(1).uniform(0.5, 1.5, ours.weight.shape)
+        check_op(
+            [shape, w],
+            lambda x, w: F.rms_norm(x, ours.normalized_shape, w, kw.get("eps")),
+            lambda x, w: TF.rms_norm(x, list(ours.normalized_shape), w, kw.get("eps")),
+            device=device,
+        )
+    ours.to(device)
+    check_op([shape], ours, theirs, device=device, gradcheck=False)
+
+
+def test_rms_norm_default_eps_is_dtype_eps_and_errors(device):
+    x = A.zeros(2, 3, device=device, dtype=A.float64)
+    x64 = x + 1e-9
+    want = 1e-9 / np.sqrt(1e-18 + np.finfo(np.float64).eps)
+    np.testing.assert_allclose(to_numpy(F.rms_norm(x64, (3,))), want, rtol=1e-6)
+    assert F.rms_norm(x.float(), [3]).dtype == A.float32
+    with pytest.raises(RuntimeError, match=r"rms_norm: given normalized_shape=\[4\].*\(2, 3\)"):
+        nn.RMSNorm(4).to(device)(x)
+    with pytest.raises(RuntimeError, match=r"rms_norm: expected weight of shape \(3,\)"):
+        F.rms_norm(x, 3, A.ones(2, device=device, dtype=A.float64))
+    y = A.randn(2, 3, 4, dtype=A.float64, device=device, requires_grad=True)
+    w = A.rand(4, dtype=A.float64, device=device, requires_grad=True)
+    assert A.gradgradcheck(lambda a, b: F.rms_norm(a, 4, b), (y, w))
+
+
+@needs_torch
+@pytest.mark.parametrize(
+    "args,shape",
+    [((2,), (2, 5, 3)), ((3, 1e-2, 0.5, 2.0), (2, 4, 3, 2)), ((5, 0.1), (1, 3, 2, 1, 2)), ((1,), (2, 2, 3))],
+    ids=str,
+)
+def test_local_response_norm_matches_torch(device, args, shape):
+    ours, theirs = nn.LocalResponseNorm(*args), torch.nn.LocalResponseNorm(*args)
+    assert repr(ours) == repr(theirs)
+    check_op([shape], ours, theirs, device=device)
+    with pytest.raises(ValueError, match=r"local_response_norm: expected 3D or higher.*\(2, 3\)"):
+        F.local_response_norm(A.randn(2, 3, device=device), 2)
