@@ -45,7 +45,7 @@ BatchNorm1d BatchNorm2d LayerNorm GroupNorm InstanceNorm2d Dropout Dropout2d Emb
 LSTMCell GRUCell MultiheadAttention TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer
 TransformerDecoder Transformer ReLU ReLU6 LeakyReLU PReLU ELU
 SELU CELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardsigmoid Hardswish Softplus Softsign Softmax LogSoftmax
-Softmin LogSigmoid Threshold MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss
+Softmin LogSigmoid Threshold RReLU MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss
 NLLLoss KLDivLoss CosineEmbeddingLoss MarginRankingLoss HingeEmbeddingLoss TripletMarginLoss
 ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ConstantPad3d ReflectionPad1d ReflectionPad2d
 ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d CircularPad1d CircularPad2d CircularPad3d
@@ -56,6 +56,7 @@ normalize one_hot pad interpolate unfold fold linear conv1d conv2d conv_transpos
 adaptive_avg_pool2d batch_norm layer_norm group_norm dropout embedding cross_entropy nll_loss mse_loss
 binary_cross_entropy_with_logits scaled_dot_product_attention relu softmax log_softmax sigmoid tanh gelu silu
 pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance pdist rms_norm local_response_norm
+rrelu gumbel_softmax
 """.split()
 INIT = """
 uniform_ normal_ constant_ zeros_ ones_ eye_ xavier_uniform_ xavier_normal_ kaiming_uniform_ kaiming_normal_

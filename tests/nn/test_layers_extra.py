@@ -234,3 +234,81 @@ def test_local_response_norm_matches_torch(device, args, shape):
     check_op([shape], ours, theirs, device=device)
     with pytest.raises(ValueError, match=r"local_response_norm: expected 3D or higher.*\(2, 3\)"):
         F.local_response_norm(A.randn(2, 3, device=device), 2)
+
+
+# ---- RReLU / gumbel_softmax (random: statistics, reproducibility, gradients) ----------------------------
+@needs_torch
+@pytest.mark.parametrize("lower,upper", [(1.0 / 8, 1.0 / 3), (0.1, 0.1), (-0.5, 0.25)])
+def test_rrelu_eval_matches_torch(device, lower, upper):
+    check_op([(3, 5)], lambda t: F.rrelu(t, lower, upper), lambda t: TF.rrelu(t, lower, upper), device=device)
+    m, tm = nn.RReLU(lower, upper).eval(), torch.nn.RReLU(lower, upper).eval()
+    check_op([(2, 3, 4)], m, tm, device=device, gradcheck=False)
+    assert repr(m) == repr(tm)
+
+
+def test_rrelu_training_statistics_and_grad(device):
+    x = A.tensor(-np.linspace(0.5, 2.0, 4000), device=device, requires_grad=True)
+    A.manual_seed(7)
+    y = nn.RReLU(0.1, 0.3)(x)
+    slope = to_numpy(y) / to_numpy(x)
+    assert slope.min() >= 0.1 and slope.max() <= 0.3
+    assert abs(slope.mean() - 0.2) < 0.005 and abs(np.median(slope) - 0.2) < 0.01
+    assert abs(np.quantile(slope, 0.25) - 0.15) < 0.01 and slope.std() > 0.05
+    y.sum().backward()
+    np.testing.assert_allclose(to_numpy(x.grad), slope, rtol=1e-12)
+    A.manual_seed(7)
+    np.testing.assert_array_equal(to_numpy(F.rrelu(x.detach(), 0.1, 0.3, training=True)), to_numpy(y))
+    pos = A.tensor([0.5, 2.0], device=device)
+    np.testing.assert_array_equal(to_numpy(F.rrelu(pos, training=True)), [0.5, 2.0])
+    z = A.tensor([-1.0, 3.0], device=device)
+    assert F.rrelu_(z, 0.2, 0.2, training=True) is z and to_numpy(z).tolist() == pytest.approx([-0.2, 3.0])
+    with pytest.raises(RuntimeError, match="rrelu: lower bound should be less than or equal"):
+        F.rrelu(x, 0.5, 0.2)
+
+
+def test_rrelu_training_gradgradcheck(device):
+    x = A.randn(3, 4, dtype=A.float64, device=device, requires_grad=True)
+
+    def fn(t):
+        A.manual_seed(3)
+        return F.rrelu(t, training=True) ** 2
+
+    assert A.gradcheck(fn, (x,)) and A.gradgradcheck(fn, (x,))
+
+
+def test_gumbel_softmax_statistics(device):
+    probs = np.array([0.1, 0.2, 0.3, 0.4])
+    logits = A.tensor(np.tile(np.log(probs), (6000, 1)), device=device)
+    A.manual_seed(1)
+    hard = to_numpy(F.gumbel_softmax(logits, tau=0.7, hard=True))
+    assert set(np.unique(hard).tolist()) == {0.0, 1.0} and (hard.sum(1) == 1).all()
+    np.testing.assert_allclose(hard.mean(0), probs, atol=0.02)  # hard samples follow softmax(logits)
+    soft = to_numpy(F.gumbel_softmax(logits, tau=0.7))
+    np.testing.assert_allclose(soft.sum(1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose((soft.argmax(1)[:, None] == np.arange(4)).mean(0), probs, atol=0.02)
+    cold = to_numpy(F.gumbel_softmax(logits[:100], tau=0.01))
+    assert (cold.max(1) > 0.99).mean() > 0.9  # low temperature: nearly one-hot
+    along0 = to_numpy(F.gumbel_softmax(logits[:5].T, hard=True, dim=0))
+    assert (along0.sum(0) == 1).all()
+
+
+def test_gumbel_softmax_reproducible_and_straight_through(device):
+    x = A.randn(3, 5, dtype=A.float64, device=device, requires_grad=True)
+
+    def soft(t):
+        A.manual_seed(11)
+        return F.gumbel_softmax(t, tau=0.5)
+
+    def hard(t):
+        A.manual_seed(11)
+        return F.gumbel_softmax(t, tau=0.5, hard=True)
+
+    np.testing.assert_array_equal(to_numpy(soft(x)), to_numpy(soft(x)))
+    assert A.gradcheck(soft, (x,)) and A.gradgradcheck(soft, (x,))
+    np.testing.assert_array_equal(to_numpy(hard(x).argmax(1)), to_numpy(soft(x).argmax(1)))
+    w = A.randn(3, 5, dtype=A.float64, device=device)
+    (gh,) = A.grad((hard(x) * w).sum(), x)
+    (gs,) = A.grad((soft(x) * w).sum(), x)
+    np.testing.assert_allclose(to_numpy(gh), to_numpy(gs), rtol=1e-12)
+    with pytest.raises(ValueError, match="gumbel_softmax: tau must be positive"):
+        F.gumbel_softmax(x, tau=0)
