@@ -15,4 +15,5 @@ from ._functional.rnn import *  # noqa: F403
 from ._functional.shuffle import *  # noqa: F403
 from ._functional.sparse import *  # noqa: F403
 from ._functional.stochastic import *  # noqa: F403
+from ._functional.unpool import *  # noqa: F403
 from ._functional.vision import *  # noqa: F403
