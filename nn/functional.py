@@ -8,6 +8,7 @@ from ._functional.conv import *  # noqa: F403
 from ._functional.dropout import *  # noqa: F403
 from ._functional.linear import *  # noqa: F403
 from ._functional.loss import *  # noqa: F403
+from ._functional.margin_loss import *  # noqa: F403
 from ._functional.misc import *  # noqa: F403
 from ._functional.norm import *  # noqa: F403
 from ._functional.pooling import *  # noqa: F403
