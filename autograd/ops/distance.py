@@ -38,7 +38,10 @@ def check_pdist_input(op: str, name: str, x: Any, p: float) -> None:
 def cdist(
     x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
 ) -> Tensor:
-    """p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R)."""
+    """p-norm distance between each row of x1 (..., P, M) and each row of x2 (..., R, M): (..., P, R).
+
+    ``compute_mode`` is checked and accepted for compatibility; distances are always computed directly.
+    """
     op = "cdist"
     check_pdist_input(op, "x1", x1, p)
     check_pdist_input(op, "x2", x2, p)

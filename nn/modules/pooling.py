@@ -190,10 +190,12 @@ class _MaxUnpoolNd(Module):
 
     def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
         super().__init__()
-        as_tuple = lambda v: (v,) * self.nd if isinstance(v, int) else tuple(v)  # noqa: E731
-        self.kernel_size = as_tuple(kernel_size)
-        self.stride = as_tuple(stride if stride is not None else kernel_size)
-        self.padding = as_tuple(padding)
+        self.kernel_size = self._tuple(kernel_size)
+        self.stride = self._tuple(stride if stride is not None else kernel_size)
+        self.padding = self._tuple(padding)
+
+    def _tuple(self, v: Any) -> tuple:
+        return (v,) * self.nd if isinstance(v, int) else tuple(v)
 
     def extra_repr(self) -> str:
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

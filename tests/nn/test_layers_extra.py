@@ -312,3 +312,20 @@ def test_gumbel_softmax_reproducible_and_straight_through(device):
     np.testing.assert_allclose(to_numpy(gh), to_numpy(gs), rtol=1e-12)
     with pytest.raises(ValueError, match="gumbel_softmax: tau must be positive"):
         F.gumbel_softmax(x, tau=0)
+
+
+@needs_torch
+def test_noncontiguous_inputs_and_lrn_double_backward(device):
+    check_op(
+        [(2, 4, 3)],
+        lambda t: F.rms_norm(t, [3]),
+        lambda t: TF.rms_norm(t, [3]),
+        device=device,
+        noncontig=True,
+    )
+    check_op(
+        [(2, 3, 4)], nn.LocalResponseNorm(2), torch.nn.LocalResponseNorm(2), device=device, noncontig=True
+    )
+    check_op([(2, 3, 4)], lambda t: F.pdist(t[0]), lambda t: TF.pdist(t[0]), device=device, noncontig=True)
+    x = A.randn(1, 4, 3, dtype=A.float64, device=device, requires_grad=True)
+    assert A.gradgradcheck(lambda t: F.local_response_norm(t, 3, alpha=0.5), (x,))

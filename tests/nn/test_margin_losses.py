@@ -163,3 +163,14 @@ def test_triplet_margin_with_distance_loss_errors(device):
         F.triplet_margin_with_distance_loss(a, a, a, None)  # distance_function is keyword-only, as in torch
     m = nn.TripletMarginWithDistanceLoss(distance_function=lambda x, y: (x - y).pow(2).sum(-1), margin=5.0)
     assert m(a, a, a).item() == pytest.approx(5.0)
+
+
+def test_margin_losses_double_backward(device):
+    x = A.randn(3, 4, dtype=A.float64, device=device, requires_grad=True)
+    t = A.tensor([1, 0, 3], device=device)
+    labels = A.tensor([[1, 2, -1, 0], [0, -1, 0, 0], [3, 1, 0, -1]], device=device)
+    assert A.gradgradcheck(lambda v: F.multi_margin_loss(v, t, p=2, margin=2.0, reduction="none"), (x,))
+    assert A.gradgradcheck(lambda v: F.multilabel_margin_loss(v * v, labels, reduction="sum"), (x,))
+    assert A.gradgradcheck(
+        lambda v: F.triplet_margin_with_distance_loss(v, v.flip(0), v.roll(1, 1), margin=3.0, swap=True), (x,)
+    )

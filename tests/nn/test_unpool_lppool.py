@@ -107,3 +107,10 @@ def test_lp_pool_matches_torch(device, nd, p, k, s, ceil, shape):
     assert repr(layer) == repr(tlayer)
     if p in (2, 4.0):  # even powers: negative inputs are fine too
         check_op([shape], layer, tlayer, device=device, low=-2.0, gradcheck=False)
+
+
+def test_lp_pool_double_backward(device):
+    x = A.rand(1, 2, 4, 4, dtype=A.float64, device=device) + 0.5
+    x.requires_grad_(True)
+    assert A.gradgradcheck(lambda t: F.lp_pool2d(t, 3, 2, 2), (x,))
+    assert A.gradgradcheck(lambda t: F.lp_pool1d(t[0], 2, 3, 1, True), (x,))
