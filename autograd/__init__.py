@@ -105,6 +105,7 @@ from .math_ops import (
 from .methods import clamp, floor_divide, logical_not, where
 from .ops.counting import bincount, histc, unique_consecutive
 from .ops.differences import diff, trapezoid, trapz
+from .ops.distance import cdist
 from .ops.einsum import einsum
 from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu
 from .ops.linalg import bmm, dot, mm, outer

@@ -26,7 +26,7 @@ median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp a
 matrix_power baddbmm addbmm addmv addr bincount histc trapezoid trapz renorm det slogdet logdet inverse
 unique_consecutive multinomial
 index_add index_copy index_fill index_put index_put_ scatter_reduce masked_scatter take take_along_dim put
-select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided
+select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided cdist
 """.split()
 TENSOR_METHODS = """
 item tolist numpy to cpu cuda detach clone contiguous requires_grad_ retain_grad register_hook backward add_
@@ -65,14 +65,21 @@ BatchNorm1d BatchNorm2d LayerNorm GroupNorm InstanceNorm2d Dropout Dropout2d Emb
 LSTMCell GRUCell MultiheadAttention TransformerEncoderLayer TransformerEncoder TransformerDecoderLayer
 TransformerDecoder Transformer ReLU ReLU6 LeakyReLU PReLU ELU
 SELU CELU GELU SiLU Mish Sigmoid Tanh Hardtanh Hardsigmoid Hardswish Softplus Softsign Softmax LogSoftmax
-Softmin LogSigmoid Threshold MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss
+Softmin LogSigmoid Threshold RReLU MSELoss L1Loss SmoothL1Loss HuberLoss BCELoss BCEWithLogitsLoss CrossEntropyLoss
 NLLLoss KLDivLoss CosineEmbeddingLoss MarginRankingLoss HingeEmbeddingLoss TripletMarginLoss
+ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ConstantPad3d ReflectionPad1d ReflectionPad2d
+ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d CircularPad1d CircularPad2d CircularPad3d
+PixelShuffle PixelUnshuffle ChannelShuffle CosineSimilarity PairwiseDistance Softmax2d RMSNorm LocalResponseNorm
+MaxUnpool1d MaxUnpool2d LPPool1d LPPool2d MultiMarginLoss MultiLabelMarginLoss TripletMarginWithDistanceLoss
 """.split()
 FUNCTIONAL = """
 normalize one_hot pad interpolate unfold fold linear conv1d conv2d conv_transpose2d max_pool2d avg_pool2d
 adaptive_avg_pool2d conv3d conv_transpose3d max_pool3d avg_pool3d adaptive_avg_pool3d adaptive_max_pool3d
 batch_norm layer_norm group_norm dropout embedding cross_entropy nll_loss mse_loss
 binary_cross_entropy_with_logits scaled_dot_product_attention relu softmax log_softmax sigmoid tanh gelu silu
+pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance pdist rms_norm local_response_norm
+rrelu gumbel_softmax max_unpool1d max_unpool2d lp_pool1d lp_pool2d
+multi_margin_loss multilabel_margin_loss triplet_margin_with_distance_loss
 """.split()
 INIT = """
 uniform_ normal_ constant_ zeros_ ones_ eye_ xavier_uniform_ xavier_normal_ kaiming_uniform_ kaiming_normal_

@@ -407,9 +407,14 @@ def gather_pad(x: Tensor, widths: list, mode: str) -> Tensor:
         if mode == "replicate":
             idx = xp.clip(idx, 0, n - 1)
         elif mode == "circular":
-            if b > n or e > n:
-                raise RuntimeError(f"pad: circular padding ({b}, {e}) cannot be larger than the size {n}")
-            idx = idx % n
+            # as PyTorch: negative widths crop first, then the cropped span wraps around
+            lo, m = max(-b, 0), n - max(-b, 0) - max(-e, 0)
+            if b > m or e > m or m < 0:
+                raise RuntimeError(
+                    f"pad: circular padding ({b}, {e}) cannot be larger than the size {n} on dim {ax} "
+                    "(padding value causes wrapping around more than once)"
+                )
+            idx = lo + xp.arange(-max(b, 0), m + max(e, 0)) % max(m, 1)
         else:
             if b >= n or e >= n:
                 raise RuntimeError(

@@ -1,4 +1,4 @@
-"""nn.functional: distances and normalization (normalize, cosine_similarity, pairwise_distance)."""
+"""nn.functional: distances and normalization (normalize, cosine_similarity, pairwise_distance, pdist)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import Any
 
 from autograd import Tensor
 from autograd.ops.base import check_same_device
+from autograd.ops.distance import check_pdist_input, pnorm_last
 
-__all__ = ["cosine_similarity", "normalize", "pairwise_distance"]
+__all__ = ["cosine_similarity", "normalize", "pairwise_distance", "pdist"]
 
 
 def _check(op: str, **named: Any) -> None:
@@ -63,3 +64,16 @@ def pairwise_distance(
     _check("pairwise_distance", x1=x1, x2=x2)
     _broadcast("pairwise_distance", x1, x2)
     return (x1 - x2 + eps).norm(p, -1, keepdim)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """p-norm distances between the rows of an (N, M) input, for each pair i < j: N*(N-1)/2 values."""
+    op = "pdist"
+    check_pdist_input(op, "input", input, p)
+    if input.ndim != 2:
+        raise RuntimeError(f"{op}: only supports 2-D (N, M) tensors, got shape {tuple(input.shape)}")
+    n = input.shape[0]
+    xp = input.backend.xp
+    i, j = xp.triu_indices(n, 1) if n > 1 else (xp.zeros(0, dtype=xp.int64),) * 2
+    rows = Tensor._make(i.astype(xp.int64)), Tensor._make(j.astype(xp.int64))
+    return pnorm_last(input.index_select(0, rows[0]) - input.index_select(0, rows[1]), p)

@@ -1,4 +1,4 @@
-"""nn.functional: batch_norm, layer_norm, group_norm, instance_norm, as PyTorch's.
+"""nn.functional: batch_norm, layer_norm, group_norm, instance_norm, rms_norm, local_response_norm (PyTorch's).
 
 One fused primitive normalizes over some axes with the batch's own statistics (and applies the
 affine part): one pass for the statistics, a closed-form backward instead of a dozen elementwise
@@ -13,7 +13,7 @@ from autograd import Tensor
 from autograd.ops.base import Primitive, check_same_device, wants
 from autograd.tensor import bump_version
 
-__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm"]
+__all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "local_response_norm", "rms_norm"]
 
 
 class _Norm(Primitive):
@@ -220,15 +220,8 @@ def instance_norm(
     return y
 
 
-def layer_norm(
-    input: Tensor,
-    normalized_shape: Any,
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalize over the trailing ``normalized_shape`` dims of each sample (with optional affine)."""
-    op = "layer_norm"
+def _trailing_shape(op: str, input: Any, normalized_shape: Any) -> tuple:
+    """``normalized_shape`` as a tuple, checked against the input's trailing dims."""
     shape = (
         (normalized_shape,) if isinstance(normalized_shape, int) else tuple(int(s) for s in normalized_shape)
     )
@@ -244,6 +237,20 @@ def layer_norm(
             f"{op}: given normalized_shape={list(shape)}, expected input with shape [*, "
             f"{', '.join(map(str, shape))}], but got input of size {got}"
         )
+    return shape
+
+
+def layer_norm(
+    input: Tensor,
+    normalized_shape: Any,
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalize over the trailing ``normalized_shape`` dims of each sample (with optional affine)."""
+    op = "layer_norm"
+    shape = _trailing_shape(op, input, normalized_shape)
+    k = len(shape)
     _check_param(op, "weight", weight, shape, input)
     _check_param(op, "bias", bias, shape, input)
     axes = tuple(range(input.ndim - k, input.ndim))
@@ -279,3 +286,49 @@ def group_norm(
     if bias is not None:
         y = y + bias.reshape(pshape)
     return y
+
+
+def rms_norm(
+    input: Tensor, normalized_shape: Any, weight: Tensor | None = None, eps: float | None = None
+) -> Tensor:
+    """x / sqrt(mean(x**2) + eps) over the trailing ``normalized_shape`` dims, times ``weight``.
+
+    ``eps=None`` uses the machine epsilon of the input's dtype, as PyTorch.
+    """
+    op = "rms_norm"
+    shape = _trailing_shape(op, input, normalized_shape)
+    if not input.is_floating_point():
+        raise RuntimeError(f"{op}: expected a floating-point input, got {input.dtype}")
+    _check_param(op, "weight", weight, shape, input, any_dtype=True)
+    if eps is None:
+        eps = float(input.backend.xp.finfo(input._data.dtype).eps)
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    y = input * ((input * input).mean(axes, keepdim=True) + eps).rsqrt()
+    return y * weight if weight is not None else y
+
+
+def local_response_norm(
+    input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0
+) -> Tensor:
+    """x / (k + alpha * mean of x**2 over ``size`` neighbouring channels) ** beta, on (N, C, *) input."""
+    op = "local_response_norm"
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: expected a Tensor input, got {type(input).__name__}")
+    if input.ndim < 3:
+        raise ValueError(
+            f"{op}: expected 3D or higher dimensionality input (N, C, *), got shape {tuple(input.shape)}"
+        )
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(f"{op}: size must be a positive int, got {size!r}")
+    if input.numel() == 0:
+        return input
+    from autograd.ops.shape import pad
+
+    sq = input * input
+    c = input.shape[1]
+    widths = [0, 0] * (input.ndim - 2) + [size // 2, (size - 1) // 2]
+    sq = pad(sq, widths)  # zeros beyond the first and last channel, as PyTorch's average pooling window
+    win = sq.narrow(1, 0, c)
+    for i in range(1, size):
+        win = win + sq.narrow(1, i, c)
+    return input / (win * (alpha / size) + k) ** beta

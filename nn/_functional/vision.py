@@ -166,4 +166,25 @@ def pad(input: Tensor, pad: Any, mode: str = "constant", value: float | None = N
         raise TypeError(f"pad: expected input to be a Tensor, got {type(input).__name__}")
     from autograd.ops.shape import pad as _pad
 
+    if mode in ("reflect", "replicate", "circular"):
+        _check_nonconstant_pad(input, tuple(pad), mode)
+    elif mode == "constant" and value is not None and not isinstance(value, int | float | bool):
+        raise TypeError(f"pad: value must be a number, got {type(value).__name__}")
     return _pad(input, pad, mode, value)
+
+
+def _check_nonconstant_pad(x: Tensor, pad: tuple, mode: str) -> None:
+    """PyTorch's rule: k padded dims (k = 1, 2, 3) need a (k + 1)-D or (k + 2)-D input with non-empty dims."""
+    k = len(pad) // 2
+    if len(pad) % 2 or k not in (1, 2, 3) or x.ndim not in (k + 1, k + 2):
+        raise NotImplementedError(
+            f"pad: {mode} padding of size {len(pad)} is not supported for a {x.ndim}-D input of shape "
+            f"{tuple(x.shape)}; supported: 2-D or 3-D input with padding size 2, 3-D or 4-D with 4, "
+            "4-D or 5-D with 6"
+        )
+    dims = x.shape[1:] if x.ndim == k + 2 else x.shape
+    if mode != "circular" and 0 in dims:
+        raise RuntimeError(
+            f"pad: {mode} padding expects a {k + 1}-D or {k + 2}-D (batch mode) input with possibly 0 batch "
+            f"size and other non-zero dims, got shape {tuple(x.shape)}"
+        )
