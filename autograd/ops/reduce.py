@@ -400,26 +400,32 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> T
         return amin(a, axes if axes is not None else (), keepdim)
     if p == 0:
         return sum(x.ne(0).to(x.dtype), axes, keepdim)
-    if p == 2:
-        # sqrt(sum(x^2)) has an infinite derivative at 0; PyTorch takes the subgradient 0 there
-        s = sum(x * x, axes, keepdim)
-        return _SafeSqrt.apply(s)
     if p == 1:
         return sum(a, axes, keepdim)
-    return sum(a**p, axes, keepdim) ** (1.0 / p)
+    # sum(|x|^p)^(1/p) has an infinite derivative where the norm is 0; PyTorch takes the subgradient 0 there
+    if p == 2:
+        return _SafeRoot.apply(sum(x * x, axes, keepdim), 0.5)
+    if 0 < p < 1:  # |x|^p has an infinite derivative at 0: zero entries get the subgradient 0
+        nz = a.ne(0)
+        a = a.masked_fill(nz.logical_not(), 1.0) ** p * nz.to(a.dtype)
+    else:
+        a = a**p
+    return _SafeRoot.apply(sum(a, axes, keepdim), 1.0 / p)
 
 
-class _SafeSqrt(Primitive):
-    """sqrt whose gradient at 0 is 0 (the norm's subgradient), not inf."""
+class _SafeRoot(Primitive):
+    """``s ** q`` (0 < q < 1, the root of a p-norm) whose gradient at s = 0 is 0, not inf."""
 
     _saves_output = True
 
     @staticmethod
-    def forward(ctx, a):
-        return ctx.backend_xp(a).sqrt(a)
+    def forward(ctx, s, q):
+        xp = ctx.backend_xp(s)
+        return xp.sqrt(s) if q == 0.5 else xp.power(s, q)
 
     @staticmethod
     def backward(ctx, g):
+        s, q = ctx.inputs
         y = ctx.output()
-        safe = y.masked_fill(y == 0, 1.0)
-        return (g / (2 * safe)).masked_fill(y == 0, 0.0)
+        zero = s == 0
+        return (g * q * y / s.masked_fill(zero, 1.0)).masked_fill(zero, 0.0), None

@@ -221,3 +221,18 @@ def test_norm_at_zero_has_zero_gradient(device):
     x = A.zeros(2, 3, device=device, requires_grad=True)
     x.norm().backward()
     assert x.grad.tolist() == [[0.0] * 3] * 2
+
+
+@pytest.mark.parametrize("p", [2, 3, 1.5, 0.5])
+def test_norm_subgradient_zero_at_zero(device, p):
+    """A p-norm has no derivative where it (or an entry, for p < 1) is 0; PyTorch takes 0 there, not nan/inf."""
+    x = A.zeros(3, dtype=A.float64, device=device, requires_grad=True)
+    x.norm(p).backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0]
+    y = A.tensor([1.0, 0.0, 2.0], dtype=A.float64, device=device, requires_grad=True)
+    n = y.norm(p)
+    n.backward()
+    v = np.array([1.0, 0.0, 2.0])
+    safe = np.where(v == 0, 1.0, np.abs(v))
+    want = np.where(v == 0, 0.0, safe ** (p - 1) * n.item() ** (1 - p))  # d/dx_i (sum |x|^p)^(1/p)
+    np.testing.assert_allclose(y.grad.cpu().numpy(), want, rtol=1e-12)

@@ -237,3 +237,21 @@ def test_pickle_round_trip_keeps_values_and_device():
     a = xp.arange(3, dtype=xp.float32)
     b = pickle.loads(pickle.dumps(a))
     assert isinstance(b, xp.ndarray) and b.tolist() == [0, 1, 2] and b.device.id == 0
+
+
+def test_docstring_signatures_with_positional_only_and_escaped_star():
+    """CuPy ufunc docstrings read 'sinc(x, /, out=None, \\*, casting=...)': '/' and the escaped star parse."""
+    import inspect
+
+    from backends.cuda.standin._cupy_api import _parse_doc_signature
+
+    sig = _parse_doc_signature(
+        "sinc(x, /, out=None, \\*, casting='same_kind', dtype=None)\n\nElementwise sinc."
+    )
+    kinds = {n: p.kind for n, p in sig.parameters.items()}
+    assert kinds == {
+        "x": inspect.Parameter.POSITIONAL_ONLY,
+        "out": inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        "casting": inspect.Parameter.KEYWORD_ONLY,
+        "dtype": inspect.Parameter.KEYWORD_ONLY,
+    }

@@ -90,11 +90,14 @@ def _parse_doc_signature(doc: str) -> inspect.Signature | None:
     params = []
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     for p in parts:
-        p = p.strip()
+        p = p.strip().replace("\\*", "*")  # reST docstrings escape the star: '\*'
         if p == "self":
             continue
         if p == "*":
             kind = inspect.Parameter.KEYWORD_ONLY
+            continue
+        if p == "/":  # the parameters so far are positional-only
+            params = [q.replace(kind=inspect.Parameter.POSITIONAL_ONLY) for q in params]
             continue
         if p.startswith("**"):
             params.append(inspect.Parameter(p[2:].split()[-1], inspect.Parameter.VAR_KEYWORD))
