@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
 
-from .function import _SECOND_PASS, Function, _inplace_msg
+from .function import _SECOND_PASS, Function, _inplace_msg, history_at
 from .grad_mode import _enabled as _grad_mode_var
 from .grad_mode import _restore as _restore_grad_mode
 from .grad_mode import anomaly_seen as _anomaly_seen
@@ -304,8 +304,6 @@ class _Walk:
 
     def _historic(self, node: Function, inp: Tensor, g: Any) -> None:
         """Route ``g`` along the history ``inp`` had when ``node`` was recorded (before later in-place ops)."""
-        from .ops.inplace import history_at
-
         fn, oi, rg = history_at(inp, node.seq)
         if not rg:
             return

@@ -156,10 +156,11 @@ class Function:
         """(node, output index) for each input, like PyTorch's; leaves show as None."""
         if self.inputs is None:
             return ()
-        return tuple(
-            (a.grad_fn, a._oi) if isinstance(a, Tensor) and a.grad_fn is not None else (None, 0)
-            for a in self.inputs
-        )
+        edges = []
+        for a in self.inputs:
+            fn, oi, _ = history_at(a, self.seq) if isinstance(a, Tensor) else (None, 0, False)
+            edges.append((fn, oi) if fn is not None else (None, 0))
+        return tuple(edges)
 
     def _tensor_meta(self, key: str) -> dict:
         if getattr(self, "_meta", None) is None:
@@ -269,6 +270,17 @@ def _apply_user(cls: type, args: tuple, kwargs: dict) -> Any:
         (o.shape, o._data.dtype, o.backend) if isinstance(o, Tensor) else None for o in outs_t
     ]
     return result[0] if single else tuple(result)
+
+
+def history_at(x: Tensor, seq: int) -> tuple:
+    """(grad_fn, output index, requires_grad) of ``x`` as seen by a node recorded at ``seq``: the history it
+    had then, if in-place writes changed it since (see ops/inplace.py record_history)."""
+    ex = x._extra
+    if ex and "history" in ex:
+        for boundary, fn, oi, rg in ex["history"]:
+            if seq < boundary:
+                return fn, oi, rg
+    return x.grad_fn, x._oi, x.requires_grad
 
 
 def _shell(t: Tensor) -> Tensor:

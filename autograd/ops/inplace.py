@@ -21,7 +21,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from ..function import _shell
+from ..function import _shell, history_at  # noqa: F401  (history_at: this module's counterpart)
 from ..grad_mode import state as _grad_state
 from ..tensor import _BY_TYPE, Tensor, bump_version
 from .base import Primitive, view_base
@@ -282,14 +282,6 @@ def record_history(x: Tensor, boundary: int) -> None:
     was when each node was recorded (PyTorch's edges), not as it is at backward time.
     """
     x._ext().setdefault("history", []).append((boundary, x.grad_fn, x._oi, x.requires_grad))
-
-
-def history_at(x: Tensor, seq: int) -> tuple:
-    """(grad_fn, output index, requires_grad) of ``x`` as seen by a node recorded at ``seq``."""
-    for boundary, fn, oi, rg in x._extra["history"]:
-        if seq < boundary:
-            return fn, oi, rg
-    return x.grad_fn, x._oi, x.requires_grad
 
 
 def _write(x: Tensor, value: Any, cls: Any) -> None:

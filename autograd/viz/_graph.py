@@ -7,7 +7,7 @@ from collections import deque
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..function import Function
+from ..function import Function, history_at
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from ._emit import emit
@@ -274,7 +274,7 @@ class _Builder:
             for a in inputs:
                 if not isinstance(a, Tensor):
                     continue
-                g = a.grad_fn
+                g = history_at(a, fn.seq)[0]  # the history a had when fn was recorded
                 if g is None:
                     if not a.requires_grad and not self.show_constants:
                         continue
@@ -361,7 +361,7 @@ class _Builder:
             seen.add(fn)
             for a in fn.inputs or ():
                 if isinstance(a, Tensor):
-                    g = a.grad_fn
+                    g = history_at(a, fn.seq)[0]  # the history a had when fn was recorded
                     if g is not None and g not in seen and g not in self.op_ids:
                         stack.append(g)
         return len(seen)

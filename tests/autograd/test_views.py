@@ -322,3 +322,23 @@ def test_writes_into_expanded_tensors_are_refused_clearly(device):
         for write in (lambda: e.fill_(2), lambda: e.zero_(), lambda: e.copy_(A.zeros(3, 4))):
             with pytest.raises(RuntimeError, match="more than one element of the written-to tensor"):
                 write()
+
+
+def test_graph_views_show_the_history_nodes_saw(device):
+    """next_functions and viz follow the history an input had when the node was recorded (no cycle through
+    the CopySlices node that now owns the base)."""
+    from autograd import viz
+
+    x = A.ones(3, device=device, requires_grad=True)
+    y = x * 2
+    old = y.grad_fn
+    y[1:].mul_(3)
+    cs = y.grad_fn
+    view_mul = cs.next_functions[1][0]  # the in-place mul, applied to the view of the old y
+    getitem = view_mul.next_functions[0][0]
+    assert getitem.name() == "GetItemBackward" and getitem.next_functions[0][0] is old
+    dot = viz.make_dot(y.sum()).source
+    ids = {ln.split()[0]: ln for ln in dot.splitlines() if ln.strip().startswith("op") and " -> " not in ln}
+    cs_id = next(k for k, v in ids.items() if '"CopySlices"' in v)
+    gi_id = next(k for k, v in ids.items() if '"GetItemBackward"' in v)
+    assert f"{cs_id} -> {gi_id}" not in dot
