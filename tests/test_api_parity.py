@@ -89,7 +89,10 @@ OPTIM = "SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam RAdam Rprop ASGD L
 LR_SCHED = """
 StepLR MultiStepLR ExponentialLR LambdaLR LinearLR CosineAnnealingLR OneCycleLR ReduceLROnPlateau SequentialLR
 """.split()
-UTILS = "clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters".split()
+UTILS = """
+clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters weight_norm remove_weight_norm spectral_norm
+remove_spectral_norm
+""".split()
 DATA = "Dataset TensorDataset DataLoader random_split Subset".split()
 
 # (our namespace, torch namespace path, names, what to compare)

@@ -1,4 +1,5 @@
-"""Training utilities (``torch.nn.utils``): gradient clipping, parameters as one vector."""
+"""Training utilities (``torch.nn.utils``): gradient clipping, parameters as one vector, weight and spectral
+normalization, variable-length sequences (``rnn``)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from .clip_grad import (
     get_total_norm,
 )
 from .convert_parameters import parameters_to_vector, vector_to_parameters
+from .spectral_norm import remove_spectral_norm, spectral_norm
+from .weight_norm import remove_weight_norm, weight_norm
 
 __all__ = [
     "clip_grad_norm",
@@ -21,4 +24,8 @@ __all__ = [
     "parameters_to_vector",
     "vector_to_parameters",
     "rnn",
+    "weight_norm",
+    "remove_weight_norm",
+    "spectral_norm",
+    "remove_spectral_norm",
 ]
