@@ -80,7 +80,35 @@ OPS = {
         lambda a, b: F.mse_loss(a, b) + F.binary_cross_entropy_with_logits(a, b.sigmoid()),
     ),
     "embedding": ([(7, 3), _idx(2, 4, high=7)], lambda w, i: F.embedding(i, w) * 3),
+    # added later: views and in-place writes through them, the extra math/index/reduce ops, 3-d conv
+    "view_writes": ([(3, 4), (2, 2)], lambda a, b: _view_writes(a, b)),
+    "math_extra": (
+        [(3, 4), (3, 4)],
+        lambda a, b: A.atan2(a, b) + A.hypot(a, b) + A.logaddexp(a, b) + a.sinc() + (a.sigmoid()).logit(),
+    ),
+    "index_extra": (
+        [(5, 3), (4, 3), _idx(4, high=5)],
+        lambda a, s, i: a.index_add(0, i, s) + a.scatter_reduce(0, i[:, None].expand(4, 3), s, "amax"),
+    ),
+    "reduce_extra": (
+        [(4, 6)],
+        lambda a: a.median(1)[0] + a.logcumsumexp(1)[:, -1] + a.cummax(1)[0].sum(1) + a.quantile(0.3, 1),
+    ),
+    "strided_views": ([(2, 8)], lambda a: a.unfold(1, 3, 2).sum(-1) * 2 + a.diagonal(0, 0, 1).sum()),
+    "conv3d_pool3d": (
+        [(1, 2, 4, 5, 5), (3, 2, 2, 3, 3)],
+        lambda x, w: F.max_pool3d(F.conv3d(x, w, padding=1), 2) + F.avg_pool3d(F.conv3d(x, w), 1).mean(),
+    ),
+    "embedding_bag": ([(7, 3), _idx(2, 4, high=7)], lambda w, i: F.embedding_bag(i, w, mode="max") * 2),
 }
+
+
+def _view_writes(a, b):
+    y = a * 1
+    y[1:3, ::2].mul_(b)
+    v = y.t()[1]
+    y.add_(1)
+    return y * v.sum()
 
 
 def ops_match_cpu(device: str, name: str) -> None:
