@@ -277,6 +277,32 @@ def manual_seed(seed: int) -> None:
 seed = manual_seed
 
 
+def get_rng_state() -> Tensor:
+    """The CPU generator's state as a uint8 tensor (pass it to ``set_rng_state`` to replay the same draws)."""
+    import json
+
+    state = backends.cpu.generator().bit_generator.state
+    return tensor(list(json.dumps(state).encode()), dtype=dtypes.uint8)
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Restore the CPU generator to a state from ``get_rng_state``."""
+    import json
+
+    if not isinstance(new_state, Tensor) or new_state.dtype != dtypes.uint8 or new_state.ndim != 1:
+        raise TypeError(
+            "set_rng_state: expected the 1-D uint8 tensor that get_rng_state returned, got "
+            f"{getattr(new_state, 'dtype', type(new_state).__name__)}"
+        )
+    try:
+        state = json.loads(bytes(new_state.tolist()).decode())
+        gen = np.random.default_rng()
+        gen.bit_generator.state = state
+    except (ValueError, TypeError, KeyError) as e:
+        raise RuntimeError(f"set_rng_state: not a state from get_rng_state ({e})") from None
+    backends.cpu.generator().bit_generator.state = gen.bit_generator.state  # (checked on a scratch one first)
+
+
 def _rand_dtype(dtype: Any) -> np.dtype:
     npd = dtypes.default_float if dtype is None else dtypes.to_np(dtype)
     if npd.kind != "f":

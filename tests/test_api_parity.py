@@ -18,7 +18,7 @@ AUTOGRAD = """
 tensor zeros ones full empty arange linspace eye rand randn randint normal zeros_like ones_like full_like
 rand_like randn_like empty_like manual_seed cat stack where einsum outer matmul no_grad enable_grad
 set_grad_enabled inference_mode grad backward Function once_differentiable gradcheck gradgradcheck
-detect_anomaly set_detect_anomaly float16 float32 float64 int32 int64 bool cuda.is_available
+detect_anomaly set_detect_anomaly float16 float32 float64 int32 int64 bool cuda.is_available get_rng_state set_rng_state
 asin acos atan asinh acosh atanh arcsin arccos arctan arcsinh arccosh arctanh atan2 arctan2 hypot logaddexp
 logaddexp2 logit xlogy sinc deg2rad rad2deg heaviside fmax fmin float_power signbit isneginf isposinf is_complex
 floor_divide nan_to_num_

@@ -163,3 +163,17 @@ def test_result_type_follows_pytorch(device):
     assert A.result_type(i64, 2) == A.int64
     assert A.result_type(A.ones(2, dtype=A.bool, device=device), 1) == A.int64
     assert A.result_type(A.ones(2, dtype=A.float16, device=device), i64) == A.float16
+
+
+def test_get_set_rng_state_replays_draws():
+    A.manual_seed(3)
+    state = A.get_rng_state()
+    assert state.dtype == A.uint8 and state.ndim == 1
+    a = (A.randn(4), A.rand(2), A.randint(0, 10, (3,)))
+    A.set_rng_state(state)
+    b = (A.randn(4), A.rand(2), A.randint(0, 10, (3,)))
+    assert all(x.tolist() == y.tolist() for x, y in zip(a, b))
+    with pytest.raises(TypeError, match="set_rng_state: expected the 1-D uint8 tensor"):
+        A.set_rng_state(A.zeros(3))
+    with pytest.raises(RuntimeError, match="set_rng_state: not a state from get_rng_state"):
+        A.set_rng_state(A.zeros(3, dtype=A.uint8))
