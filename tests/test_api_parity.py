@@ -104,6 +104,7 @@ GROUPS = {
     "lr_scheduler": (nn.optim.lr_scheduler, "torch.optim.lr_scheduler", LR_SCHED),
     "utils": (nn.utils, "torch.nn.utils", UTILS),
     "data": (nn.data, "torch.utils.data", DATA),
+    "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
 }
 
 # Differences from torch's signatures that are deliberate, each with its reason.
