@@ -65,6 +65,8 @@ def main(out_dir: str = "out", steps: int = 100, batch: int = 64) -> dict[str, P
     opt.zero_grad()
     loss.backward(retain_graph=True)
     graph = viz.make_dot({"loss": loss}, group_by_module=model, show_grad=True, show_saved=True)
+    print("gradient flow of this step:")
+    print(viz.format_grad_flow(viz.grad_flow(model)))
 
     out = Path(out_dir)
     written = {"dot": graph.save(out / "graph.dot")}
