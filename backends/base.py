@@ -68,6 +68,11 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, abc.ABC):
     def generator(self, device: Device | None = None) -> Any:
         """The seeded random generator for ``device``."""
 
+    @abc.abstractmethod
+    def swap_generator(self, device: Device | None, seed: int | None, gen: Any = None) -> Any:
+        """Install ``gen`` (or, with ``seed``, a fresh generator seeded with it) as ``device``'s generator and
+        return the one it replaces: a stretch of random draws can be replayed (gradient checkpointing)."""
+
     def uniform(self, shape: tuple, dtype: Any, low: float = 0.0, high: float = 1.0, device=None) -> Any:
         g = self.generator(device)
         out = g.random(shape, dtype=np.float64 if np.dtype(dtype).itemsize > 4 else np.float32)

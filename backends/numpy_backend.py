@@ -90,6 +90,10 @@ class NumpyBackend(Backend):
     def generator(self, device=None):
         return self._gen
 
+    def swap_generator(self, device, seed, gen=None):
+        old, self._gen = self._gen, (np.random.default_rng(seed) if gen is None else gen)
+        return old
+
     _SCALED_CHUNK = (
         1 << 16
     )  # elements per block: a float32 block (256 KiB) stays in L2 between the two passes

@@ -127,6 +127,15 @@ class CudaBackend(Backend):
                 g = self._gens[i] = self.xp.random.RandomState(self._seed)
         return g
 
+    def swap_generator(self, device: Device | None, seed: int | None, gen: Any = None) -> Any:
+        old = self.generator(device)
+        i = self.index(device)
+        if gen is None:
+            with self.xp.cuda.Device(i):
+                gen = self.xp.random.RandomState(int(seed))
+        self._gens[i] = gen
+        return old
+
     def uniform(self, shape: tuple, dtype: Any, low: float = 0.0, high: float = 1.0, device=None) -> Any:
         dt = np.dtype(dtype)
         with self.using(device):

@@ -3,7 +3,7 @@ normalization, variable-length sequences (``rnn``)."""
 
 from __future__ import annotations
 
-from . import rnn
+from . import checkpoint, rnn
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -24,6 +24,7 @@ __all__ = [
     "parameters_to_vector",
     "vector_to_parameters",
     "rnn",
+    "checkpoint",
     "weight_norm",
     "remove_weight_norm",
     "spectral_norm",
