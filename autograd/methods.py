@@ -5,51 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from . import dtypes
-from .grad_mode import state as _grad_state
 from .ops import device as D
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
-from .ops.inplace import check_inplace, inplace_apply, overwrite
-from .tensor import Tensor, bump_version
-
-_SCALARS = (int, float, bool)
-
-
-def _other(op: str, a: Tensor, b: Any) -> Any:
-    """Validate/convert the second operand of a binary op (scalars stay weak, as in PyTorch)."""
-    if type(b) is Tensor or isinstance(b, Tensor):
-        if type(b._data) is not type(a._data) or (a.is_cuda and a.device != b.device):
-            if b._data.ndim == 0 and b.device.type == "cpu" and not b.requires_grad:
-                return b.item()  # a CPU 0-d tensor acts as a scalar, as in PyTorch
-            raise RuntimeError(
-                f"{op}: expected all tensors to be on the same device, but found at least two devices, "
-                f"{a.device} and {b.device}"
-            )
-        return b
-    if isinstance(b, _SCALARS):
-        return b
-    from .creation import tensor
-
-    try:
-        return tensor(b, device=a.device)
-    except (TypeError, ValueError):
-        raise TypeError(f"{op}: unsupported operand type {type(b).__name__} for a Tensor") from None
-
-
-def _promote(op: str, a: Any, b: Any) -> tuple:
-    """Cast the operands to PyTorch's result dtype (``int64 + float32 -> float32``; true division of ints
-    gives the default float); Python scalars stay weak."""
-    from .creation import result_type
-
-    target = result_type(a, b).np
-    if op == "truediv" and target.kind in "biu":
-        target = dtypes.default_float
-    a = D.to(a, target) if isinstance(a, Tensor) and a._data.dtype != target else a
-    b = D.to(b, target) if isinstance(b, Tensor) and b._data.dtype != target else b
-    return a, b
+from .ops.arith import _div, _fmod, _other, _promote, _raw, clamp, clamp_, floor_divide, logical_not, where
+from .ops.inplace import inplace_apply
+from .ops.writes import _assign, _fill_, _random_, copy_
+from .tensor import Tensor
 
 
 def _binary(cls: Any, op: str) -> Any:
@@ -510,175 +475,6 @@ def _new(kind: str, self: Tensor, dtype: Any, device: Any, *args: Any, requires_
     return getattr(creation, kind)(
         *args, dtype=dtype or self.dtype, device=device or self.device, requires_grad=requires_grad
     )
-
-
-def _div(a: Tensor, b: Any, rounding_mode: Any) -> Tensor:
-    if rounding_mode is None:
-        return a / b
-    if rounding_mode == "floor":
-        return floor_divide(a, b)
-    if rounding_mode == "trunc":
-        pa, pb = _promote("div", a, b)
-        if pa._data.dtype.kind == "f":
-            return (pa / pb).trunc()
-        xp = pa.backend.xp  # integers: truncated true division, in the promoted integer dtype
-        return Tensor._make(xp.trunc(xp.true_divide(pa._data, _raw(pb))).astype(pa._data.dtype))
-    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-
-
-def _raw(x: Any) -> Any:
-    return x._data if isinstance(x, Tensor) else x
-
-
-def floor_divide(a: Any, b: Any, _rev: bool = False) -> Tensor:
-    """Floor division; not differentiable (like PyTorch's)."""
-    if _rev:
-        a, b = b, a
-    ref = a if isinstance(a, Tensor) else b
-    a, b = _promote("floor_divide", a, b)  # PyTorch's result dtype (int64 // float32 -> float32)
-    xp = ref.backend.xp
-    return Tensor._make(xp.asarray(xp.floor_divide(_raw(a), _raw(b))))
-
-
-def _fmod(self: Tensor, other: Any) -> Tensor:
-    """C's fmod (the remainder takes the dividend's sign); integers stay integers, as in PyTorch."""
-    a, b = _promote("fmod", self, _other("fmod", self, other))
-    if a._data.dtype.kind in "biu" and (not isinstance(b, Tensor) or b._data.dtype.kind in "biu"):
-        return Tensor._make(a.backend.xp.fmod(a._data, _raw(b)))
-    return a - (a / b).trunc() * b  # differentiable: d/da = 1, d/db = -trunc(a / b)
-
-
-def logical_not(x: Tensor) -> Tensor:
-    return Tensor._make(x.backend.xp.logical_not(x._data))
-
-
-def clamp(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    if min is None and max is None:
-        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
-    if isinstance(min, Tensor) or isinstance(max, Tensor):
-        out = self
-        if min is not None:
-            out = out.maximum(min)
-        if max is not None:
-            out = out.minimum(max)
-        return out
-    if self._data.dtype.kind in "biu" and (isinstance(min, float) or isinstance(max, float)):
-        self = D.to(
-            self, dtypes.default_float
-        )  # an integer tensor clamped to a float bound is float (PyTorch)
-    return E.Clamp.apply(self, min, max)
-
-
-def clamp_(self: Tensor, min: Any = None, max: Any = None) -> Tensor:  # noqa: A002
-    if min is None and max is None:
-        raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
-    return inplace_apply(self, E.Clamp, min, max, fast=lambda d, lo, hi: d.clip(lo, hi, out=d))
-
-
-def where(cond: Any, a: Any, b: Any) -> Tensor:
-    """Elements of ``a`` where ``cond`` holds, else of ``b`` (broadcasting; scalars allowed)."""
-    if not isinstance(cond, Tensor):
-        raise TypeError(f"where: condition must be a bool Tensor, got {type(cond).__name__}")
-    if cond._data.dtype.kind != "b":
-        raise RuntimeError(
-            f"where: expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype}"
-        )
-    ref = a if isinstance(a, Tensor) else b if isinstance(b, Tensor) else cond
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype != b._data.dtype:
-        from .creation import result_type
-
-        dt = result_type(a, b)
-        a, b = a.to(dt), b.to(dt)
-    xp = ref.backend.xp
-    if not isinstance(a, Tensor) and isinstance(b, Tensor):
-        a = xp.asarray(a, dtype=b._data.dtype)
-    if not isinstance(b, Tensor) and isinstance(a, Tensor):
-        b = xp.asarray(b, dtype=a._data.dtype)
-    from .ops.base import check_same_device
-
-    check_same_device("where", cond, a, b)
-    return E.Where.apply(cond, a, b)
-
-
-def copy_(self: Tensor, src: Tensor, non_blocking: bool = False) -> Tensor:
-    """Copy ``src`` (any device, broadcastable) into this tensor; differentiable through ``src``."""
-    if not isinstance(src, Tensor):
-        from .creation import tensor
-
-        src = tensor(src)
-    if type(src._data) is not type(self._data) or src.device != self.device:
-        src = D.to(src, self.device)
-    if src._data.dtype != self._data.dtype:
-        src = D.to(src, self.dtype)
-    try:
-        self.backend.xp.broadcast_shapes(src.shape, self.shape)
-    except ValueError:
-        raise RuntimeError(
-            f"copy_: the source of shape {tuple(src.shape)} is not broadcastable to {tuple(self.shape)}"
-        ) from None
-    if not (_grad_state.enabled and (src.requires_grad or self.requires_grad)):
-        _write_into(self, src._data, "copy_")
-        bump_version(self)
-        return self
-    return I.setitem(self, (Ellipsis,), src) or self
-
-
-def _write_into(self: Tensor, value: Any, op: str) -> None:
-    """``self[...] = value`` without graph, with PyTorch's error for memory that is shared by several
-    elements (an expanded tensor: read-only here)."""
-    try:
-        self._data[...] = value
-    except ValueError as e:
-        if not getattr(self._data.flags, "writeable", True):
-            raise RuntimeError(
-                f"{op}: unsupported operation: more than one element of the written-to tensor (shape "
-                f"{tuple(self.shape)}, e.g. made by expand) refers to a single memory location. Please clone() the "
-                "tensor before performing the operation."
-            ) from None
-        raise RuntimeError(f"{op}: {e} (tensor of shape {tuple(self.shape)}, {self.dtype})") from None
-
-
-def _assign(self: Tensor, result: Tensor) -> Tensor:
-    """Write an out-of-place result back into ``self`` (in-place variants of composite ops)."""
-    if _grad_state.enabled and (result.requires_grad or self.requires_grad):
-        I.setitem(self, (Ellipsis,), result)
-    else:
-        self._data[...] = result._data
-        bump_version(self)
-    return self
-
-
-def _fill_(self: Tensor, value: Any) -> Tensor:
-    if isinstance(value, Tensor):
-        if value.ndim != 0:
-            raise RuntimeError(
-                f"fill_: only supports 0-dimension value tensor but got tensor with {value.ndim} dims"
-            )
-        if value.requires_grad and _grad_state.enabled:
-            return _assign(self, value.expand(self.shape) + 0)
-        value = value.item()
-    if _grad_state.enabled:
-        check_inplace(self, "fill_")
-    if _grad_state.enabled and self.requires_grad:
-        return _assign(self, self * 0 + value)
-    _write_into(self, value, "fill_")
-    bump_version(self)
-    return self
-
-
-def _random_(self: Tensor, kind: str, a: Any, b: Any) -> Tensor:
-    if _grad_state.enabled:
-        check_inplace(self, kind + "_")
-    be = self.backend
-    dev = self.device
-    dt = self._data.dtype
-    if kind == "uniform":
-        vals = be.uniform(self.shape, dt, a, b, device=dev)
-    elif kind == "normal":
-        vals = be.normal(self.shape, dt, a, b, device=dev)
-    else:
-        vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
-    return overwrite(self, vals)
 
 
 def _type(self: Tensor, dtype: Any = None) -> Any:
