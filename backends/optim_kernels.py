@@ -57,6 +57,31 @@ class OptimKernels:
         t *= x
         target += t
 
+    def _adam_moments_(
+        self,
+        param: Any,
+        grad: Any,
+        exp_avg: Any,
+        exp_avg_sq: Any,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        weight_decay: float,
+        decoupled_weight_decay: bool,
+        maximize: bool,
+    ) -> Any:
+        """Adam's shared first half: weight decay (``p *= 1 - lr*wd`` when decoupled, else ``g += wd*p``),
+        ``m = lerp(m, g, 1-b1)`` and ``v = b2*v + ((1-b2)*g)*g``, all in place; returns ``g``."""
+        if weight_decay != 0 and decoupled_weight_decay:
+            param *= 1.0 - lr * weight_decay
+            g, _ = self._optim_grad(param, grad, 0.0, maximize)
+        else:
+            g, _ = self._optim_grad(param, grad, weight_decay, maximize)
+        self.lerp_(exp_avg, g, 1.0 - beta1)
+        exp_avg_sq *= beta2
+        self._addcmul_sq_(exp_avg_sq, g, 1.0 - beta2)
+        return g
+
     # ---- SGD ---------------------------------------------------------------------------------
     def sgd_step(
         self,
@@ -118,14 +143,9 @@ class OptimKernels:
         ``p += -(lr/(1-b1^step)) * (m / (sqrt(v or vmax)/sqrt(1-b2^step) + eps))``.
         """
         xp = self.xp
-        if weight_decay != 0 and decoupled_weight_decay:
-            param *= 1.0 - lr * weight_decay
-            g, _ = self._optim_grad(param, grad, 0.0, maximize)
-        else:
-            g, _ = self._optim_grad(param, grad, weight_decay, maximize)
-        self.lerp_(exp_avg, g, 1.0 - beta1)
-        exp_avg_sq *= beta2
-        self._addcmul_sq_(exp_avg_sq, g, 1.0 - beta2)
+        self._adam_moments_(
+            param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled_weight_decay, maximize
+        )
         bias_correction1 = 1.0 - beta1**step
         bias_correction2_sqrt = (1.0 - beta2**step) ** 0.5
         step_size = lr / bias_correction1
@@ -286,19 +306,14 @@ class OptimKernels:
         """
         xp = self.xp
         f32 = _float32
-        if weight_decay != 0 and decoupled_weight_decay:
-            param *= 1.0 - lr * weight_decay
-            g, _ = self._optim_grad(param, grad, 0.0, maximize)
-        else:
-            g, _ = self._optim_grad(param, grad, weight_decay, maximize)
+        g = self._adam_moments_(
+            param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled_weight_decay, maximize
+        )
         bias_correction2 = 1.0 - beta2**step
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
         mu_product = f32(f32(mu_product) * f32(mu))
         mu_product_next = mu_product * mu_next
-        self.lerp_(exp_avg, g, 1.0 - beta1)
-        exp_avg_sq *= beta2
-        self._addcmul_sq_(exp_avg_sq, g, 1.0 - beta2)
         denom = xp.divide(exp_avg_sq, bias_correction2)
         xp.sqrt(denom, out=denom)
         denom += eps
@@ -328,14 +343,9 @@ class OptimKernels:
         ``rho_t = rho_inf - 2*t*b2^t/(1-b2^t)`` with ``rho_inf = 2/(1-b2) - 1``; when ``rho_t > 5``:
         ``p -= ((m/(1-b1^t))*lr) * (sqrt(1-b2^t)/(sqrt(v) + eps)) * rect``, else ``p -= (m/(1-b1^t))*lr``."""
         xp = self.xp
-        if weight_decay != 0 and decoupled_weight_decay:
-            param *= 1.0 - lr * weight_decay
-            g, _ = self._optim_grad(param, grad, 0.0, maximize)
-        else:
-            g, _ = self._optim_grad(param, grad, weight_decay, maximize)
-        self.lerp_(exp_avg, g, 1.0 - beta1)
-        exp_avg_sq *= beta2
-        self._addcmul_sq_(exp_avg_sq, g, 1.0 - beta2)
+        self._adam_moments_(
+            param, grad, exp_avg, exp_avg_sq, lr, beta1, beta2, weight_decay, decoupled_weight_decay, maximize
+        )
         bias_correction1 = 1.0 - beta1**step
         bias_correction2 = 1.0 - beta2**step
         rho_inf = 2.0 / (1.0 - beta2) - 1.0

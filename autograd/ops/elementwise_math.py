@@ -27,6 +27,19 @@ class _XpUnary(Primitive):
             return getattr(b.xp, cls.fn)(a)
 
 
+class _XpBinary(Primitive):
+    """``y = xp.<fn>(a, b)``; subclasses give the backward rule."""
+
+    fn = ""
+    _saved_inputs = (0, 1)
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        be = ctx.backend(a, b)
+        with be.errstate():
+            return getattr(be.xp, cls.fn)(a, b)
+
+
 class Asin(_XpUnary):
     fn = "arcsin"
 
@@ -130,14 +143,10 @@ class Logit(Primitive):
         return (g / (xs * (1 - xs))).masked_fill(out, math.nan if eps is None else 0.0), None
 
 
-class Atan2(Primitive):
+class Atan2(_XpBinary):
     """atan2(a, b), the angle of the point (b, a); gradient 0 at the origin (as PyTorch)."""
 
-    _saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return ctx.backend_xp(a, b).arctan2(a, b)
+    fn = "arctan2"
 
     @staticmethod
     def backward(ctx, g):
@@ -148,13 +157,9 @@ class Atan2(Primitive):
         return (g * b / d if n[0] else None), (-g * a / d if n[1] else None)
 
 
-class Hypot(Primitive):
-    _saved_inputs = (0, 1)
+class Hypot(_XpBinary):
+    fn = "hypot"
     _saves_output = True
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return ctx.backend_xp(a, b).hypot(a, b)
 
     @staticmethod
     def backward(ctx, g):
@@ -164,42 +169,25 @@ class Hypot(Primitive):
         return (g * a / r if n[0] else None), (g * b / r if n[1] else None)
 
 
-class Logaddexp(Primitive):
+class Logaddexp(_XpBinary):
     """log(exp(a) + exp(b)) without overflow; the gradients are sigmoids of a - b."""
 
-    _saved_inputs = (0, 1)
+    fn = "logaddexp"
+    scale = None  # logaddexp2: the gradients are sigmoids of (a - b) * ln 2
 
-    @staticmethod
-    def forward(ctx, a, b):
-        be = ctx.backend(a, b)
-        with be.errstate():
-            return be.xp.logaddexp(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         a, b = ctx.inputs
         n = ctx.needs_input_grad
-        d = a - b
+        d = a - b if cls.scale is None else (a - b) * cls.scale
         return (g * d.sigmoid() if n[0] else None), (g * (-d).sigmoid() if n[1] else None)
 
 
-class Logaddexp2(Primitive):
+class Logaddexp2(Logaddexp):
     """log2(2**a + 2**b) without overflow."""
 
-    _saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        be = ctx.backend(a, b)
-        with be.errstate():
-            return be.xp.logaddexp2(a, b)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, b = ctx.inputs
-        n = ctx.needs_input_grad
-        d = (a - b) * _LN2
-        return (g * d.sigmoid() if n[0] else None), (g * (-d).sigmoid() if n[1] else None)
+    fn = "logaddexp2"
+    scale = _LN2
 
 
 class Xlogy(Primitive):
@@ -231,14 +219,10 @@ class Xlogy(Primitive):
         return gx, gy
 
 
-class Fmax(Primitive):
+class Fmax(_XpBinary):
     """Elementwise max ignoring NaN; the gradient goes to ``a`` where a >= b or b is NaN (as PyTorch)."""
 
-    _saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return ctx.backend_xp(a, b).fmax(a, b)
+    fn = "fmax"
 
     @staticmethod
     def backward(ctx, g):
@@ -246,14 +230,10 @@ class Fmax(Primitive):
         return _fminmax_grads(g, a.ge(b).logical_or(b.isnan()), ctx.needs_input_grad)
 
 
-class Fmin(Primitive):
+class Fmin(_XpBinary):
     """Elementwise min ignoring NaN; the gradient goes to ``a`` where a <= b or b is NaN (as PyTorch)."""
 
-    _saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return ctx.backend_xp(a, b).fmin(a, b)
+    fn = "fmin"
 
     @staticmethod
     def backward(ctx, g):

@@ -70,16 +70,26 @@ def _select_sorted(x: Tensor, dim: Any, keepdim: bool, name: str, rank: Any) -> 
     if x.ndim == 0:
         r = _select_sorted(x.reshape(1), 0, False, name, rank)
         return ValuesIndices(r.values.reshape(()), r.indices.reshape(()))
+    n, order = _sort_order(x, ax, dim, name)
+    xp = x.backend.xp
+    d = x._data
+    k = xp.clip(rank(d, _nan_count(xp, d, ax), n), 0, n - 1).astype("int64")
+    return _take_sorted(x, ax, order, k, keepdim)
+
+
+def _sort_order(x: Tensor, ax: int, dim: Any, name: str) -> tuple:
+    """The size of axis ``ax`` (which must be non-empty) and the stable argsort along it (NaN last)."""
     n = x.shape[ax]
     if n == 0:
         raise IndexError(
             f"{name}: expected reduction dim {dim} to have non-zero size, got input of shape {tuple(x.shape)}"
         )
-    xp = x.backend.xp
-    d = x._data
-    order = xp.argsort(d, axis=ax, kind="stable")
-    k = xp.clip(rank(d, _nan_count(xp, d, ax), n), 0, n - 1).astype("int64")
-    idx = xp.take_along_axis(order, k, axis=ax)
+    return n, x.backend.xp.argsort(x._data, axis=ax, kind="stable")
+
+
+def _take_sorted(x: Tensor, ax: int, order: Any, pos: Any, keepdim: bool) -> ValuesIndices:
+    """The elements at sorted positions ``pos`` (size 1 along ``ax``) and their indices in ``x``."""
+    idx = x.backend.xp.take_along_axis(order, pos, axis=ax)
     vals = gather(x, ax, Tensor._make(idx))
     ind = Tensor._make(idx)
     if not keepdim:
@@ -121,14 +131,9 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     ax = _axis(x, dim, "mode")
     if x.ndim == 0:
         return ValuesIndices(x.clone(), Tensor._make(x.backend.xp.asarray(0, dtype="int64")))
-    n = x.shape[ax]
-    if n == 0:
-        raise IndexError(
-            f"mode: expected reduction dim {dim} to have non-zero size, got shape {tuple(x.shape)}"
-        )
+    n, order = _sort_order(x, ax, dim, "mode")
     xp = x.backend.xp
     d = x._data
-    order = xp.argsort(d, axis=ax, kind="stable")
     s = xp.take_along_axis(d, order, axis=ax)
     first = xp.ones(s.shape[:ax] + (1,) + s.shape[ax + 1 :], dtype=bool)
     nxt, prev = s[_sl(ax, slice(1, None))], s[_sl(ax, slice(None, -1))]
@@ -142,12 +147,7 @@ def mode(x: Tensor, dim: int = -1, keepdim: bool = False) -> Any:
     count = xp.where(end, pos - run_start + 1, 0)
     best = count.max(axis=ax, keepdims=True)
     j = xp.argmax(count == best, axis=ax).reshape(best.shape)  # first (smallest) value with that count
-    idx = xp.take_along_axis(order, j, axis=ax)
-    vals = gather(x, ax, Tensor._make(idx))
-    ind = Tensor._make(idx)
-    if not keepdim:
-        vals, ind = vals.squeeze(ax), ind.squeeze(ax)
-    return ValuesIndices(vals, ind)
+    return _take_sorted(x, ax, order, j, keepdim)
 
 
 # ---- quantiles ------------------------------------------------------------------------------------------

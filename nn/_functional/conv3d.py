@@ -15,12 +15,11 @@ from autograd import Tensor
 from autograd.ops.shape import Pad
 
 from .conv import (
-    _check_conv,
     _check_sizes,
     _Conv2d,
+    _conv_args,
     _conv_padding,
     _dims,
-    _ntuple,
     _transpose_sizes,
     conv_transpose2d,
 )
@@ -53,9 +52,7 @@ def conv3d(
 ) -> Tensor:
     """3-d convolution (cross-correlation) over (N, C, D, H, W) input, as ``torch.nn.functional.conv3d``."""
     op = "conv3d"
-    x, batched = _batched(op, input)
-    _check_conv(op, x, weight, bias, groups, 3, False)
-    stride, dil = _ntuple(op, "stride", stride, 3), _ntuple(op, "dilation", dilation, 3)
+    batched, x, stride, dil = _conv_args(op, 3, input, weight, bias, stride, dilation, groups, False)
     k = tuple(weight.shape[2:])
     pad = _conv_padding(op, padding, k, dil, stride)
     _check_sizes(op, x.shape[2:], k, pad, dil, stride)
@@ -87,9 +84,7 @@ def conv_transpose3d(
 ) -> Tensor:
     """3-d transposed convolution (the gradient of conv3d), as ``torch.nn.functional.conv_transpose3d``."""
     op = "conv_transpose3d"
-    x, batched = _batched(op, input)
-    _check_conv(op, x, weight, bias, groups, 3, True)
-    stride, dil = _ntuple(op, "stride", stride, 3), _ntuple(op, "dilation", dilation, 3)
+    batched, x, stride, dil = _conv_args(op, 3, input, weight, bias, stride, dilation, groups, True)
     pad, opad, out = _transpose_sizes(op, x, weight, stride, padding, output_padding, dil)
     n, cin, depth, h, w = x.shape
     kd, kh, kw = weight.shape[2:]

@@ -25,6 +25,7 @@ from ._loss_utils import (
 )
 from ._xent import binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy, nll_loss
 from .activation import logsigmoid
+from .margin_loss import _triplet_loss
 from .misc import pairwise_distance
 
 __all__ = [
@@ -344,16 +345,8 @@ def triplet_margin_loss(
     """max(0, d(a, p) - d(a, n) + margin) with p-norm distances; ``swap`` uses min(d(a, n), d(p, n))."""
     op = "triplet_margin_loss"
     reduction = resolve_reduction(op, size_average, reduce, reduction)
-    check_tensors(op, anchor=anchor, positive=positive, negative=negative)
-    if margin <= 0:
-        raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
-    if not anchor.ndim == positive.ndim == negative.ndim:
-        raise RuntimeError(
-            f"{op}: the anchor, positive and negative tensors must have the same number of dimensions, got "
-            f"anchor {tuple(anchor.shape)}, positive {tuple(positive.shape)}, negative {tuple(negative.shape)}"
-        )
-    d_p = pairwise_distance(anchor, positive, p, eps)
-    d_n = pairwise_distance(anchor, negative, p, eps)
-    if swap:
-        d_n = d_n.minimum(pairwise_distance(positive, negative, p, eps))
-    return apply_reduction((d_p - d_n + margin).clamp(min=0), reduction)
+
+    def dist(x1: Tensor, x2: Tensor) -> Tensor:
+        return pairwise_distance(x1, x2, p, eps)
+
+    return _triplet_loss(op, anchor, positive, negative, dist, margin, swap, reduction)

@@ -121,6 +121,22 @@ def triplet_margin_with_distance_loss(
     """max(0, margin + d(a, p) - d(a, n)) for any distance ``d`` (default: pairwise_distance)."""
     op = "triplet_margin_with_distance_loss"
     reduction = resolve_reduction(op, None, None, reduction)
+    dist = distance_function if distance_function is not None else pairwise_distance
+    return _triplet_loss(op, anchor, positive, negative, dist, margin, swap, reduction)
+
+
+def _triplet_loss(
+    op: str,
+    anchor: Tensor,
+    positive: Tensor,
+    negative: Tensor,
+    dist: Callable[[Tensor, Tensor], Tensor],
+    margin: float,
+    swap: bool,
+    reduction: str,
+) -> Tensor:
+    """max(0, margin + d(a, p) - d(a, n)), ``swap``: d(a, n) -> min(d(a, n), d(p, n)); shared by both
+    triplet losses (``triplet_margin_loss`` passes a p-norm ``pairwise_distance``)."""
     check_tensors(op, anchor=anchor, positive=positive, negative=negative)
     if margin <= 0:
         raise ValueError(f"{op}: margin must be greater than 0, got {margin}")
@@ -130,7 +146,6 @@ def triplet_margin_with_distance_loss(
             f"dimensions, but got: anchor {tuple(anchor.shape)}, positive {tuple(positive.shape)}, and negative "
             f"{tuple(negative.shape)}"
         )
-    dist = distance_function if distance_function is not None else pairwise_distance
     d_pos = dist(anchor, positive)
     d_neg = dist(anchor, negative)
     if swap:

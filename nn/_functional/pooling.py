@@ -148,13 +148,14 @@ def _lift(nd: int, *vals: tuple, fill: tuple = (1, 1, 0, 1)) -> tuple:
 
 
 def _check_out(op: str, x: Tensor, k, s, p, d, ceil_mode) -> tuple:
-    out_hw, _ = x.backend.pool_geometry(x.shape[2:], k, s, p, d, ceil_mode)
-    if min(out_hw) < 1:
+    """The pooled spatial sizes and per-axis (before, after) pads; raises if an output size is below 1."""
+    out, pads = x.backend.pool_geometry(x.shape[2:], k, s, p, d, ceil_mode)
+    if min(out) < 1:
         raise RuntimeError(
             f"{op}: given input size {tuple(x.shape[1:])}, the calculated output size "
-            f"{(x.shape[1],) + tuple(out_hw)} is too small"
+            f"{(x.shape[1],) + tuple(out)} is too small"
         )
-    return out_hw
+    return out, pads
 
 
 # ---- max / avg pooling -------------------------------------------------------------------------------------

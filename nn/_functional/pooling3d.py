@@ -12,11 +12,11 @@ from typing import Any
 import autograd
 from autograd import Tensor
 
-from .conv import _dims
-from .conv3d import _pad_axis
+from .conv3d import _batched, _pad_axis
 from .pooling import (
     _adaptive_size,
     _AvgPool2d,
+    _check_out,
     _MaxPool2d,
     _pool_args,
     _window_matrix,
@@ -25,23 +25,8 @@ from .pooling import (
 __all__ = ["max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d"]
 
 
-def _batched(op: str, x: Tensor) -> tuple[Tensor, bool]:
-    batched = _dims(op, x, 3, "(N, C, D, H, W)")
-    return (x if batched else x.unsqueeze(0)), batched
-
-
 def _unbatch(y: Tensor, batched: bool) -> Tensor:
     return y if batched else y.squeeze(0)
-
-
-def _geometry(op: str, x: Tensor, k, s, p, d, ceil_mode) -> tuple:
-    out, pads = x.backend.pool_geometry(x.shape[2:], k, s, p, d, ceil_mode)
-    if min(out) < 1:
-        raise RuntimeError(
-            f"{op}: given input size {tuple(x.shape[1:])}, the calculated output size "
-            f"{(x.shape[1],) + tuple(out)} is too small"
-        )
-    return out, pads
 
 
 def _depth_taps(y: Tensor, k: int, s: int, d: int, out: int) -> list[Tensor]:
@@ -64,7 +49,7 @@ def max_pool3d(
     k, s, p, d = _pool_args(op, 3, kernel_size, stride, padding, dilation, avg=True)
     x, batched = _batched(op, input)
     ceil_mode = bool(ceil_mode)
-    (od, oh, ow), pads = _geometry(op, x, k, s, p, d, ceil_mode)
+    (od, oh, ow), pads = _check_out(op, x, k, s, p, d, ceil_mode)
     n, c, depth, h, w = x.shape
     planes = x.reshape(n, c * depth, h, w)
     y2 = _MaxPool2d.apply(planes, k[1:], s[1:], p[1:], d[1:], ceil_mode).reshape(n, c, depth, oh, ow)
@@ -106,7 +91,7 @@ def avg_pool3d(
         raise RuntimeError(f"{op}: divisor must be a non-zero integer, got {divisor_override!r}")
     x, batched = _batched(op, input)
     ceil_mode, include_pad = bool(ceil_mode), bool(count_include_pad)
-    (od, oh, ow), pads = _geometry(op, x, k, s, p, (1, 1, 1), ceil_mode)
+    (od, oh, ow), pads = _check_out(op, x, k, s, p, (1, 1, 1), ceil_mode)
     n, c, depth, h, w = x.shape
     taps = _depth_taps(_pad_axis(x, 2, *pads[0]), k[0], s[0], 1, od)
     dsum = taps[0]
