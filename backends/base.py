@@ -18,9 +18,10 @@ from .device import Device
 from .fused import FusedKernels
 from .optim_kernels import OptimKernels
 from .pool import PoolKernels
+from .special import SpecialKernels
 
 
-class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, abc.ABC):
+class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, SpecialKernels, abc.ABC):
     """A device's kernels. Subclasses set ``xp``, ``name`` and the host/device copies."""
 
     name = "abstract"
