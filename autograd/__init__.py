@@ -9,7 +9,7 @@ from __future__ import annotations
 from backends import Device
 from backends import Device as device
 
-from . import cuda, functional, viz
+from . import cuda, functional, special, viz
 from . import methods as _methods  # noqa: F401  (attaches ops to Tensor)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
@@ -178,6 +178,7 @@ from .ops.stats import (
     nanquantile,
     quantile,
 )
+from .special import digamma, erfinv, i0, lgamma, mvlgamma, polygamma
 from .tensor import Tensor
 
 concat = concatenate = cat

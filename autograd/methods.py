@@ -158,9 +158,7 @@ def _install() -> None:
         setattr(T, name + "_", f_)
     T.log2 = lambda self: self.log() * (1 / 0.6931471805599453)
     T.log10 = lambda self: self.log() * (1 / 2.302585092994046)
-    T.exp2 = lambda self: (self * 0.6931471805599453).exp()
     T.square = lambda self: (self * self) if self._data.dtype.kind != "b" else D.to(self, dtypes.int64) ** 2
-    T.erfc = lambda self: 1 - self.erf()
     T.softplus = lambda self: E.Softplus.apply(self)
 
     def round_(self, decimals=0):
@@ -467,6 +465,9 @@ def _install_stats(T: Any) -> None:
     from .math_ops import install as install_math
 
     install_math(T)  # inverse trig, atan2, hypot, logaddexp, logit, xlogy, sinc, fmax/fmin... (math_ops.py)
+    from .special import install as install_special
+
+    install_special(T)  # lgamma, digamma, polygamma, mvlgamma, erfinv, erfc, i0, exp2 (special.py)
 
 
 def _new(kind: str, self: Tensor, dtype: Any, device: Any, *args: Any, requires_grad: bool = False) -> Tensor:

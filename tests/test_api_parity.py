@@ -24,7 +24,7 @@ logaddexp2 logit xlogy sinc deg2rad rad2deg heaviside fmax fmin float_power sign
 floor_divide nan_to_num_
 median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
 matrix_power baddbmm addbmm addmv addr bincount histc trapezoid trapz renorm det slogdet logdet inverse
-unique_consecutive multinomial
+unique_consecutive multinomial lgamma digamma polygamma mvlgamma erfinv i0 special.gammaln special.ndtri
 index_add index_copy index_fill index_put index_put_ scatter_reduce masked_scatter take take_along_dim put
 select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided cdist
 """.split()
@@ -49,7 +49,8 @@ random_ exponential_ geometric_ log_normal_ cauchy_ multinomial
 index_add index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ scatter_reduce
 scatter_reduce_ masked_scatter masked_scatter_ take take_along_dim put put_ select select_scatter slice_scatter
 diagonal_scatter diag_embed fill_diagonal_ tensor_split rot90 sum_to_size narrow_copy as_strided unfold stride
-storage_offset
+storage_offset lgamma lgamma_ digamma digamma_ polygamma polygamma_ mvlgamma mvlgamma_ erfinv erfinv_ erfc
+erfc_ i0 i0_ exp2 exp2_
 """.split()
 MODULE_API = """
 parameters named_parameters buffers named_buffers children named_children modules named_modules train eval
@@ -94,6 +95,10 @@ clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters weigh
 remove_spectral_norm
 """.split()
 DATA = "Dataset TensorDataset DataLoader random_split Subset".split()
+SPECIAL = """
+gammaln digamma psi polygamma multigammaln erf erfc erfcx erfinv expit logit xlogy xlog1py log1p expm1 exp2
+logsumexp log_softmax softmax i0 i0e i1 i1e sinc entr ndtr ndtri log_ndtr round
+""".split()
 
 # (our namespace, torch namespace path, names, what to compare)
 GROUPS = {
@@ -104,6 +109,7 @@ GROUPS = {
     "lr_scheduler": (nn.optim.lr_scheduler, "torch.optim.lr_scheduler", LR_SCHED),
     "utils": (nn.utils, "torch.nn.utils", UTILS),
     "data": (nn.data, "torch.utils.data", DATA),
+    "special": (A.special, "torch.special", SPECIAL),
     "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
 }
 

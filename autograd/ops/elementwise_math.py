@@ -1,4 +1,4 @@
-"""More elementwise primitives: inverse trig/hyperbolic, atan2, hypot, logaddexp, logit, xlogy, sinc,
+"""More elementwise primitives: inverse trig/hyperbolic, atan2, hypot, logaddexp, logit, xlogy/xlog1py, sinc,
 fmax/fmin, heaviside. Forward on backend arrays, backward with Tensor ops (so twice differentiable).
 
 Inputs are Tensors of one floating dtype (the public functions in ``autograd/math_ops.py`` promote and
@@ -15,16 +15,18 @@ _LN2 = math.log(2.0)
 
 
 class _XpUnary(Primitive):
-    """``y = xp.<fn>(x)``; subclasses give the backward rule."""
+    """``y = xp.<fn>(x)`` (``backend.<fn>(x)``, a backend kernel, with ``on_backend``); subclasses give the
+    backward rule."""
 
     fn = ""
+    on_backend = False
     _saved_inputs = (0,)
 
     @classmethod
     def forward(cls, ctx, a):
         b = ctx.backend(a)
         with b.errstate():
-            return getattr(b.xp, cls.fn)(a)
+            return getattr(b if cls.on_backend else b.xp, cls.fn)(a)
 
 
 class _XpBinary(Primitive):
@@ -195,28 +197,39 @@ class Xlogy(Primitive):
     NaN at x == y == 0)."""
 
     _saved_inputs = (0, 1)
+    log_fn = "log"
+    pole = 0.0  # where the log's argument ends: y <= pole gives -inf / NaN
 
-    @staticmethod
-    def forward(ctx, x, y):
+    @classmethod
+    def forward(cls, ctx, x, y):
         be = ctx.backend(x, y)
         xp = be.xp
         with be.errstate():
-            out = x * xp.log(y)
+            out = x * getattr(xp, cls.log_fn)(y)
             return xp.where((x == 0) & ~xp.isnan(y), 0, out).astype(out.dtype, copy=False)
 
-    @staticmethod
-    def backward(ctx, g):
+    @classmethod
+    def backward(cls, ctx, g):
         from ..methods import where
 
         x, y = ctx.inputs
         n = ctx.needs_input_grad
         zero = x.eq(0)
         gx = gy = None
-        if n[0]:  # log(y), but 0 where x == 0 and y <= 0 (as PyTorch)
-            gx = g * where(zero.logical_and(y.le(0)), 1.0, y).log()
-        if n[1]:  # x / y, 0 where x == 0 (y == 0 included) unless y is NaN
-            gy = g * x / where(zero.logical_and(y.isnan().logical_not()), 1.0, y)
+        if n[0]:  # log(y), but 0 where x == 0 and y <= pole (as PyTorch)
+            gx = g * getattr(where(zero.logical_and(y.le(cls.pole)), cls.pole + 1.0, y), cls.log_fn)()
+        if n[1]:  # x / (y - pole), 0 where x == 0 (y == pole included) unless y is NaN
+            d = y if cls.pole == 0.0 else y - cls.pole
+            gy = g * x / where(zero.logical_and(y.isnan().logical_not()), 1.0, d)
         return gx, gy
+
+
+class Xlog1py(Xlogy):
+    """x * log1p(y), 0 where x == 0 (unless y is NaN); the gradients follow xlogy's rules (the gradient
+    w.r.t. y is 0 where x == 0, PyTorch gives NaN at x == 0, y == -1)."""
+
+    log_fn = "log1p"
+    pole = -1.0
 
 
 class Fmax(_XpBinary):
