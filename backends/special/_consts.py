@@ -53,7 +53,7 @@ def _zeta_minus_one(k: int) -> float:
 
 
 @cache
-def lgamma2_coefs(terms: int = 34) -> tuple[float, ...]:
+def lgamma2_coefs(terms: int = 27) -> tuple[float, ...]:
     """Taylor coefficients (in z, from z^1) of lgamma(2 + z) = (1 - gamma) z + sum_k (-1)^k (zeta(k)-1)/k z^k."""
     return (1.0 - EULER_GAMMA,) + tuple((-1) ** k * _zeta_minus_one(k) / k for k in range(2, terms + 1))
 
@@ -96,12 +96,12 @@ def bessel_asym_coefs(nu: int, terms: int) -> tuple[float, ...]:
     return tuple(out)
 
 
-ERFCX_STEP = 8  # erfcx is tabulated at k / 8, k = 0..16, the centers of its Taylor expansions below 2
+ERFCX_STEP = 8  # erfcx is tabulated at k / 8, the centers of its Taylor expansions
 
 
 @cache
-def erfcx_table() -> tuple[float, ...]:
-    """erfcx(k / 8) for k = 0..16 (libm's erfc times exp of an exact square: a few ulps)."""
+def erfcx_table(upto: int) -> tuple[float, ...]:
+    """erfcx(k / 8) for k / 8 in [0, upto] (libm's erfc times exp of an exact square: a few ulps)."""
     return tuple(
-        math.erfc(k / ERFCX_STEP) * math.exp((k / ERFCX_STEP) ** 2) for k in range(2 * ERFCX_STEP + 1)
+        math.erfc(k / ERFCX_STEP) * math.exp((k / ERFCX_STEP) ** 2) for k in range(upto * ERFCX_STEP + 1)
     )

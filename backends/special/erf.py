@@ -2,8 +2,8 @@
 inverses erfinv / ndtri.
 
 Inputs are float64 arrays. erfcx(x) = exp(x^2) erfc(x) is the core, so erfc never comes from 1 - erf
-where erf is close to 1: below 2 a Taylor series about the nearest multiple of 1/8 (erfcx' = 2 x erfcx
-- 2/sqrt(pi) gives every coefficient from the tabulated value), from 2 up its continued fraction.
+where erf is close to 1: below 4 a Taylor series about the nearest multiple of 1/8 (erfcx' = 2 x erfcx
+- 2/sqrt(pi) gives every coefficient from the tabulated value), from 4 up its continued fraction.
 exp(-x^2) is formed as exp(-s^2) exp(-(x - s)(x + s)) with s = x rounded to 12 fraction bits (s^2 is
 exact), so the rounding of x^2 does not cost the tail its relative accuracy.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 from . import _consts as C
 
-_CF_FROM = 2.0  # the continued fraction takes over from here
-_CF_TERMS = 80  # enough for 1e-16 at 2 (it converges faster further out)
+_CF_FROM = 4.0  # the continued fraction takes over from here (Taylor series below)
+_CF_TERMS = 26  # enough for 1e-16 at 4 (it converges faster further out)
 _TAYLOR_TERMS = 16  # |x - center| <= 1/16: the terms fall below 1e-17 well before this
 _HALLEY_STEPS = 2  # from Winitzki's ~2e-3 start: ~1e-9, then below rounding (cubic convergence)
 
@@ -34,7 +34,7 @@ def erf_series(xp: Any, a: Any, terms: int = 38) -> Any:
 
 
 def erfcx_cf(xp: Any, a: Any) -> Any:
-    """erfcx(a) for a >= 2: 1 / (sqrt(pi) (a + (1/2) / (a + 1 / (a + (3/2) / (a + ...)))))."""
+    """erfcx(a) for a >= 4: 1 / (sqrt(pi) (a + (1/2) / (a + 1 / (a + (3/2) / (a + ...)))))."""
     f = a
     for k in range(_CF_TERMS, 0, -1):
         f = a + (0.5 * k) / f
@@ -42,14 +42,13 @@ def erfcx_cf(xp: Any, a: Any) -> Any:
 
 
 def erfcx_taylor(xp: Any, a: Any) -> Any:
-    """erfcx(a) for 0 <= a <= 2: sum_n c_n h^n about the nearest center x0 = k/8 (h = a - x0 is exact),
+    """erfcx(a) for 0 <= a <= 4: sum_n c_n h^n about the nearest center x0 = k/8 (h = a - x0 is exact),
     c_0 tabulated, c_1 = 2 x0 c_0 - 2/sqrt(pi), c_(n+1) = (2 x0 c_n + 2 c_(n-1)) / (n + 1)."""
     k = xp.floor(a * C.ERFCX_STEP + 0.5)
+    k = xp.where(k >= 0, xp.minimum(k, _CF_FROM * C.ERFCX_STEP), 0.0)  # NaN (a value not used) indexes 0
     x0 = k / C.ERFCX_STEP
     h = a - x0
-    c0 = xp.zeros_like(a)
-    for i, v in enumerate(C.erfcx_table()):
-        c0 = xp.where(k == i, v, c0)
+    c0 = xp.take(xp.asarray(C.erfcx_table(int(_CF_FROM)), dtype=a.dtype), k.astype("int64"))
     c1 = 2.0 * x0 * c0 - C.TWO_OVER_SQRT_PI
     total = c0 + c1 * h
     hn = h

@@ -8,11 +8,16 @@ series; negative ones the reflection formulas, with sin/cos of the reduced argum
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
+
+import numpy as np
 
 from . import _consts as C
 
 _STIRLING_AT = 10.0  # the asymptotic series is used from here up
+_ROOT_HI, _ROOT_LO = 1.4616321449683622, 9.549995429965697e-17  # digamma's positive root, hi + lo
+_ROOT_RADIUS = 0.25  # within this of the root, digamma is its Taylor series there
 
 
 def horner(coefs: Any, w: Any) -> Any:
@@ -76,10 +81,23 @@ def _digamma_pos(xp: Any, y: Any) -> Any:
     return xp.log(t) - 0.5 / t - w * horner(C.digamma_coefs(), w) - acc
 
 
+@cache
+def _root_coefs(terms: int = 24) -> tuple[float, ...]:
+    """psi^(k)(x0) / k!, k = 1..terms, at digamma's positive root x0 (host NumPy, once)."""
+    x0 = np.array([_ROOT_HI])
+    with np.errstate(all="ignore"):
+        return tuple(float(polygamma(np, k, x0)[0]) / math.factorial(k) for k in range(1, terms + 1))
+
+
 def digamma(xp: Any, x: Any) -> Any:
-    """psi(x) = d/dx lgamma(x): -inf at +0, +inf at -0, NaN at negative integers and -inf (as PyTorch)."""
+    """psi(x) = d/dx lgamma(x): -inf at +0, +inf at -0, NaN at negative integers and -inf (as PyTorch).
+    Near its positive root it is the Taylor series there, so it keeps its relative accuracy."""
     neg = x < 0
     pos = _digamma_pos(xp, xp.where(neg, 1.0 - x, x))
+    z = (x - _ROOT_HI) - _ROOT_LO  # x - _ROOT_HI is exact near the root
+    near = xp.abs(z) < _ROOT_RADIUS
+    zc = xp.where(near, z, 0.0)
+    pos = xp.where(near, zc * horner(_root_coefs(), zc), pos)
     s, c = sinpi_cospi(xp, x)
     out = xp.where(neg, pos - math.pi * c / s, pos)  # psi(x) = psi(1 - x) - pi cot(pi x)
     out = xp.where(neg & (x == xp.floor(x)), math.nan, out)

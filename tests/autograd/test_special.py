@@ -19,6 +19,7 @@ needs_torch = pytest.mark.skipif(not HAVE_TORCH, reason="needs torch as the refe
 _GRID = np.linspace(-30, 30, 241) + 0.013  # no poles on it
 _POS = np.concatenate([np.geomspace(1e-8, 1e3, 60), [0.5, 1.0 + 1e-9, 1.5, 2.0 - 1e-9, 2.5, 9.99, 10.0, 1e7]])
 _UNIT = np.concatenate([np.linspace(-0.999, 0.999, 81), [1e-300, -1e-10, 1 - 2.0**-52, -(1 - 2.0**-52), 0.5]])
+_SEAMS = np.array([0.0625, 0.0626, 1.93749, 3.99999, 4.0, 4.00001, 26.5])  # erfcx: Taylor centers, series/CF
 _PROB = np.concatenate([np.linspace(0.001, 0.999, 81), 10.0 ** -np.arange(5.0, 300.0, 15.0), [1 - 2.0**-53]])
 
 # name: (ours, torch's, inputs, rtol, atol); tolerances are float64 ones (torch is the reference)
@@ -42,8 +43,8 @@ VALUE_CASES = {
         0,
     ),
     "erfinv": (A.erfinv, "erfinv", _UNIT, 1e-12, 0),
-    "erfc": (sp.erfc, "special.erfc", _GRID, 1e-12, 0),
-    "erfcx": (sp.erfcx, "special.erfcx", _GRID[_GRID > -26], 1e-12, 0),
+    "erfc": (sp.erfc, "special.erfc", np.concatenate([_GRID, _SEAMS, -_SEAMS]), 1e-12, 0),
+    "erfcx": (sp.erfcx, "special.erfcx", np.concatenate([_GRID[_GRID > -26], _SEAMS, -_SEAMS]), 1e-12, 0),
     # torch's float64 ndtr is (1 + erf(x / sqrt 2)) / 2, which underflows to 0 below about -8; its erfc is exact
     "ndtr": (sp.ndtr, lambda x: 0.5 * torch.special.erfc(-x * math.sqrt(0.5)), _GRID, 1e-12, 0),
     "log_ndtr": (sp.log_ndtr, "special.log_ndtr", np.concatenate([_GRID, [-1e3, -1, 0]]), 1e-12, 0),
@@ -149,6 +150,11 @@ def test_known_values(device):
     np.testing.assert_allclose(
         A.lgamma(t([1 + 1e-9])).item(), -g * ((1 + 1e-9) - 1), rtol=1e-8
     )  # no cancellation at the root
+    np.testing.assert_allclose(  # relative accuracy around digamma's positive root too (values from mpmath)
+        A.digamma(t([1.4616321449683622, 1.47, 1.3])).cpu().numpy(),
+        [-9.241265521729427e-17, 0.008066489011364869, -0.16919088886679962],
+        rtol=1e-13,
+    )
     np.testing.assert_allclose(
         A.digamma(t([1.0, 0.5, 0.25])).cpu().numpy(),
         [-g, -g - 2 * math.log(2), -g - pi / 2 - 3 * math.log(2)],
