@@ -62,6 +62,7 @@ from .dtypes import (
 )
 from .engine import backward, grad
 from .function import Function, once_differentiable
+from .generator import Generator
 from .grad_mode import (
     enable_grad,
     inference_mode,

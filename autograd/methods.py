@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import dtypes
+from .generator import use_generator
 from .ops import device as D
 from .ops import elementwise as E
 from .ops import index as I
@@ -275,9 +276,9 @@ def _install() -> None:
     T.zero_ = lambda self: _fill_(self, 0)
     T.fill_ = lambda self, value: _fill_(self, value)
     T.copy_ = copy_
-    T.uniform_ = lambda self, a=0.0, b=1.0, generator=None: _random_(self, "uniform", a, b)
-    T.normal_ = lambda self, mean=0.0, std=1.0, generator=None: _random_(self, "normal", mean, std)
-    T.bernoulli_ = lambda self, p=0.5, generator=None: _random_(self, "bernoulli", p, None)
+    T.uniform_ = lambda self, a=0.0, b=1.0, generator=None: _random_(self, "uniform", a, b, generator)
+    T.normal_ = lambda self, mean=0.0, std=1.0, generator=None: _random_(self, "normal", mean, std, generator)
+    T.bernoulli_ = lambda self, p=0.5, generator=None: _random_(self, "bernoulli", p, None, generator)
     T.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: _new(
         "tensor", self, dtype, device, data, requires_grad=requires_grad
     )
@@ -438,7 +439,8 @@ def _install() -> None:
     def bernoulli(self, p=None, *, generator=None):
         be = self.backend
         prob = self._data if p is None else _raw(p)
-        draw = be.uniform(self.shape, self._data.dtype, device=self.device)
+        with use_generator(generator, self.device, "bernoulli"):
+            draw = be.uniform(self.shape, self._data.dtype, device=self.device)
         return Tensor._make((draw < prob).astype(self._data.dtype))
 
     T.bernoulli = bernoulli

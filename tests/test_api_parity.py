@@ -24,7 +24,7 @@ logaddexp2 logit xlogy sinc deg2rad rad2deg heaviside fmax fmin float_power sign
 floor_divide nan_to_num_
 median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
 matrix_power baddbmm addbmm addmv addr bincount histc trapezoid trapz renorm det slogdet logdet inverse
-unique_consecutive multinomial
+unique_consecutive multinomial Generator randperm
 index_add index_copy index_fill index_put index_put_ scatter_reduce masked_scatter take take_along_dim put
 select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided cdist
 """.split()
@@ -93,7 +93,10 @@ UTILS = """
 clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters weight_norm remove_weight_norm spectral_norm
 remove_spectral_norm
 """.split()
-DATA = "Dataset TensorDataset DataLoader random_split Subset".split()
+DATA = """
+Dataset TensorDataset DataLoader random_split Subset ConcatDataset ChainDataset StackDataset IterableDataset
+Sampler SequentialSampler RandomSampler SubsetRandomSampler WeightedRandomSampler BatchSampler
+""".split()
 
 # (our namespace, torch namespace path, names, what to compare)
 GROUPS = {
