@@ -86,6 +86,7 @@ uniform_ normal_ constant_ zeros_ ones_ eye_ xavier_uniform_ xavier_normal_ kaim
 orthogonal_ trunc_normal_ calculate_gain
 """.split()
 OPTIM = "SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam RAdam Rprop ASGD LBFGS".split()
+SWA = "AveragedModel SWALR update_bn get_ema_multi_avg_fn get_swa_multi_avg_fn get_ema_avg_fn get_swa_avg_fn".split()
 LR_SCHED = """
 StepLR MultiStepLR ExponentialLR LambdaLR LinearLR CosineAnnealingLR OneCycleLR ReduceLROnPlateau SequentialLR
 """.split()
@@ -104,6 +105,7 @@ GROUPS = {
     "F": (F, "torch.nn.functional", FUNCTIONAL),
     "init": (nn.init, "torch.nn.init", INIT),
     "optim": (nn.optim, "torch.optim", OPTIM),
+    "swa_utils": (nn.optim.swa_utils, "torch.optim.swa_utils", SWA),
     "lr_scheduler": (nn.optim.lr_scheduler, "torch.optim.lr_scheduler", LR_SCHED),
     "utils": (nn.utils, "torch.nn.utils", UTILS),
     "data": (nn.data, "torch.utils.data", DATA),
