@@ -71,6 +71,9 @@ ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ConstantPad3d Reflecti
 ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d CircularPad1d CircularPad2d CircularPad3d
 PixelShuffle PixelUnshuffle ChannelShuffle CosineSimilarity PairwiseDistance Softmax2d RMSNorm LocalResponseNorm
 MaxUnpool1d MaxUnpool2d LPPool1d LPPool2d MultiMarginLoss MultiLabelMarginLoss TripletMarginWithDistanceLoss
+LazyLinear LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
+LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d
+UninitializedParameter UninitializedBuffer
 """.split()
 FUNCTIONAL = """
 normalize one_hot pad interpolate unfold fold linear conv1d conv2d conv_transpose2d max_pool2d avg_pool2d
