@@ -112,6 +112,16 @@ GROUPS = {
     "lr_scheduler": (nn.optim.lr_scheduler, "torch.optim.lr_scheduler", LR_SCHED),
     "utils": (nn.utils, "torch.nn.utils", UTILS),
     "data": (nn.data, "torch.utils.data", DATA),
+    "parametrize": (
+        nn.utils.parametrize,
+        "torch.nn.utils.parametrize",
+        "register_parametrization remove_parametrizations is_parametrized cached type_before_parametrizations".split(),
+    ),
+    "parametrizations": (
+        nn.utils.parametrizations,
+        "torch.nn.utils.parametrizations",
+        "weight_norm spectral_norm".split(),
+    ),
     "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
 }
 
