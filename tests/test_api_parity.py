@@ -122,6 +122,12 @@ GROUPS = {
         "torch.nn.utils.parametrizations",
         "weight_norm spectral_norm".split(),
     ),
+    "stateless": (nn.utils.stateless, "torch.nn.utils.stateless", ["functional_call"]),
+    "fusion": (
+        nn.utils.fusion,
+        "torch.nn.utils.fusion",
+        "fuse_conv_bn_eval fuse_conv_bn_weights fuse_linear_bn_eval fuse_linear_bn_weights".split(),
+    ),
     "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
 }
 

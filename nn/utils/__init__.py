@@ -3,7 +3,7 @@ normalization, variable-length sequences (``rnn``)."""
 
 from __future__ import annotations
 
-from . import checkpoint, parametrizations, parametrize, rnn
+from . import checkpoint, fusion, parametrizations, parametrize, rnn, stateless
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -25,6 +25,8 @@ __all__ = [
     "vector_to_parameters",
     "rnn",
     "checkpoint",
+    "fusion",
+    "stateless",
     "parametrizations",
     "parametrize",
     "weight_norm",
