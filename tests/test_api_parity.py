@@ -122,6 +122,12 @@ GROUPS = {
         "torch.nn.utils.parametrizations",
         "weight_norm spectral_norm".split(),
     ),
+    "prune": (
+        nn.utils.prune,
+        "torch.nn.utils.prune",
+        """identity random_unstructured l1_unstructured random_structured ln_structured global_unstructured
+        custom_from_mask remove is_pruned""".split(),
+    ),
     "stateless": (nn.utils.stateless, "torch.nn.utils.stateless", ["functional_call"]),
     "fusion": (
         nn.utils.fusion,

@@ -3,7 +3,7 @@ normalization, variable-length sequences (``rnn``)."""
 
 from __future__ import annotations
 
-from . import checkpoint, fusion, parametrizations, parametrize, rnn, stateless
+from . import checkpoint, fusion, parametrizations, parametrize, prune, rnn, stateless
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -26,6 +26,7 @@ __all__ = [
     "rnn",
     "checkpoint",
     "fusion",
+    "prune",
     "stateless",
     "parametrizations",
     "parametrize",
