@@ -94,6 +94,10 @@ clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters weigh
 remove_spectral_norm
 """.split()
 DATA = "Dataset TensorDataset DataLoader random_split Subset".split()
+LINALG = """
+vector_norm matrix_norm norm det slogdet inv inv_ex solve solve_triangular cholesky cholesky_ex qr eigh eigvalsh svd
+svdvals pinv lstsq matrix_power matrix_rank matrix_exp cross vecdot multi_dot diagonal cond matmul
+""".split()
 
 # (our namespace, torch namespace path, names, what to compare)
 GROUPS = {
@@ -104,6 +108,7 @@ GROUPS = {
     "lr_scheduler": (nn.optim.lr_scheduler, "torch.optim.lr_scheduler", LR_SCHED),
     "utils": (nn.utils, "torch.nn.utils", UTILS),
     "data": (nn.data, "torch.utils.data", DATA),
+    "linalg": (A.linalg, "torch.linalg", LINALG),
     "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
 }
 
