@@ -140,6 +140,18 @@ def raise_info(name: str, info: Any, what: str, batched: bool) -> None:
     raise LinAlgError(f"{name}: {where}{what(k)}")
 
 
+def checked(name: str, fn: Any, a: Any, info_fn: Any, what: Any, check: bool = True) -> Any:
+    """``fn(a)`` through ``guarded``, raising PyTorch's LinAlgError for a failed matrix when ``check``."""
+    out, info = guarded(Primitive.backend_xp(a), fn, a, info_fn)
+    if check:
+        raise_info(name, info, what, a.ndim > 2)
+    return out
+
+
+def _solve_failed(k: int) -> str:
+    return "The solver failed because the input matrix is singular."
+
+
 def _singular(k: int) -> str:
     if k < 0:
         return "The inversion could not be completed because the input matrix is singular."
@@ -155,11 +167,7 @@ class Inverse(Primitive):
 
     @staticmethod
     def forward(ctx, a, check=True):
-        xp = ctx.backend_xp(a)
-        out, info = guarded(xp, xp.linalg.inv, a, lu_info)
-        if check:
-            raise_info("linalg.inv", info, _singular, a.ndim > 2)
-        return out
+        return checked("linalg.inv", ctx.backend_xp(a).linalg.inv, a, lu_info, _singular, check)
 
     @staticmethod
     def backward(ctx, g):
@@ -179,7 +187,23 @@ class Det(Primitive):
     @staticmethod
     def backward(ctx, g):
         (a,) = ctx.inputs
-        return (g * ctx.output()).unsqueeze(-1).unsqueeze(-1) * Inverse.apply(a, True).mT
+        d = ctx.output()
+        if bool((d._data == 0).any()):  # singular: det(A) A^-T does not exist, the cofactor matrix does
+            return g.unsqueeze(-1).unsqueeze(-1) * _cofactors(a)
+        return (g * d).unsqueeze(-1).unsqueeze(-1) * Inverse.apply(a, True).mT
+
+
+def _cofactors(a: Tensor) -> Tensor:
+    """The cofactor matrix (gradient of det) from the SVD A = U S Vh: det(U) det(Vh) U diag(prod_{j!=i} s_j) Vh."""
+    from ..creation import eye
+    from .spectral import SVD
+
+    U, S, Vh = SVD.apply(a, False)
+    xp = a.backend.xp
+    signs = Tensor._make(xp.asarray(xp.linalg.det(U._data) * xp.linalg.det(Vh._data)))
+    eye_n = eye(a.shape[-1], dtype=a.dtype, device=a.device)
+    others = (S.unsqueeze(-2) * (1 - eye_n) + eye_n).prod(-1)
+    return signs.unsqueeze(-1).unsqueeze(-1) * ((U * others.unsqueeze(-2)) @ Vh)
 
 
 class LogAbsDet(Primitive):
@@ -207,14 +231,7 @@ class Solve(Primitive):
     @staticmethod
     def forward(ctx, a, b):
         xp = ctx.backend_xp(a)
-        out, info = guarded(xp, lambda m: xp.linalg.solve(m, b), a, lu_info)
-        raise_info(
-            "linalg.solve",
-            info,
-            lambda k: "The solver failed because the input matrix is singular.",
-            a.ndim > 2,
-        )
-        return out
+        return checked("linalg.solve", lambda m: xp.linalg.solve(m, b), a, lu_info, _solve_failed)
 
     @staticmethod
     def backward(ctx, g):
@@ -232,11 +249,7 @@ class Cholesky(Primitive):
 
     @staticmethod
     def forward(ctx, a, check=True):
-        xp = ctx.backend_xp(a)
-        out, info = guarded(xp, xp.linalg.cholesky, a, cholesky_info)
-        if check:
-            raise_info("linalg.cholesky", info, _not_pd, a.ndim > 2)
-        return out
+        return checked("linalg.cholesky", ctx.backend_xp(a).linalg.cholesky, a, cholesky_info, _not_pd, check)
 
     @staticmethod
     def backward(ctx, g):

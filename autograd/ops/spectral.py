@@ -11,8 +11,12 @@ from .results import EighResult, LstsqResult, QRResult, SVDResult
 from .solvers import Solve, check_float, check_matrix, check_square, inv
 
 
-def _wrap(*arrays: Any) -> tuple:
-    return tuple(Tensor._make(a) for a in arrays)
+def _outputs(ctx: Any, *arrays: Any) -> tuple:
+    """The forward's results as tensors, saved for backward (which gets None for an unused output)."""
+    outs = tuple(Tensor._make(a) for a in arrays)
+    ctx.save_for_backward(*outs)
+    ctx.set_materialize_grads(False)
+    return outs
 
 
 def _tri_solve_right(X: Tensor, R: Tensor) -> Tensor:
@@ -25,7 +29,6 @@ class QR(Function):
 
     @staticmethod
     def forward(ctx, A, mode):
-        ctx.set_materialize_grads(False)
         ctx.mode = mode
         xp = A.backend.xp
         if mode == "r":
@@ -33,9 +36,7 @@ class QR(Function):
             q = xp.zeros((0,), dtype=A._data.dtype)
         else:
             q, r = xp.linalg.qr(A._data, mode=mode)
-        Q, R = _wrap(q, r)
-        ctx.save_for_backward(Q, R)
-        return Q, R
+        return _outputs(ctx, q, r)
 
     @staticmethod
     def backward(ctx, gQ, gR):
@@ -83,11 +84,7 @@ class Eigh(Function):
 
     @staticmethod
     def forward(ctx, A, uplo):
-        ctx.set_materialize_grads(False)
-        w, v = A.backend.xp.linalg.eigh(A._data, UPLO=uplo)
-        L, V = _wrap(w, v)
-        ctx.save_for_backward(L, V)
-        return L, V
+        return _outputs(ctx, *A.backend.xp.linalg.eigh(A._data, UPLO=uplo))
 
     @staticmethod
     def backward(ctx, gL, gV):
@@ -116,11 +113,7 @@ class SVD(Function):
 
     @staticmethod
     def forward(ctx, A, full_matrices):
-        ctx.set_materialize_grads(False)
-        u, s, vh = A.backend.xp.linalg.svd(A._data, full_matrices=full_matrices)
-        U, S, Vh = _wrap(u, s, vh)
-        ctx.save_for_backward(U, S, Vh)
-        return U, S, Vh
+        return _outputs(ctx, *A.backend.xp.linalg.svd(A._data, full_matrices=full_matrices))
 
     @staticmethod
     def backward(ctx, gU, gS, gVh):

@@ -253,6 +253,24 @@ def test_double_backward(device, fn):
     assert A.gradgradcheck(fn, (a,))
 
 
+def test_det_gradient_of_singular_matrices(device):
+    """The cofactor matrix where det(A) A^-T does not exist (PyTorch 2.13 returns zeros there: a deviation)."""
+    sing = np.array([[[1.0, 2.0], [2.0, 4.0]], [[2.0, 1.0], [1.0, 3.0]]])
+    a = A.tensor(sing, device=device, requires_grad=True)
+    A.linalg.det(a).sum().backward()
+    np.testing.assert_allclose(
+        a.grad.cpu().numpy(), [[[4.0, -2.0], [-2.0, 1.0]], [[3.0, -1.0], [-1.0, 2.0]]], atol=1e-5
+    )
+    z = A.zeros(2, 3, 3, dtype=A.float64, device=device)
+    z[0, 0, 0] = 1.0
+    z[0, 1, 1] = 2.0
+    z.requires_grad_()
+    A.linalg.det(z).sum().backward()
+    want = np.zeros((2, 3, 3))
+    want[0, 2, 2] = 2.0
+    np.testing.assert_allclose(z.grad.cpu().numpy(), want, atol=1e-12)
+
+
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
 def test_eigh_repeated_eigenvalues(device):
     """Like PyTorch: eigenvalue gradients stay finite, eigenvector gradients are NaN for repeated ones."""
