@@ -9,7 +9,7 @@ from __future__ import annotations
 from backends import Device
 from backends import Device as device
 
-from . import cuda, functional, viz
+from . import cuda, functional, linalg, viz
 from . import methods as _methods  # noqa: F401  (attaches ops to Tensor)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
@@ -118,14 +118,10 @@ from .ops.matrix import (
     addr,
     baddbmm,
     cross,
-    det,
     inner,
-    inverse,
     kron,
-    logdet,
     matrix_power,
     renorm,
-    slogdet,
 )
 from .ops.random import multinomial
 from .ops.reduce import (
@@ -167,6 +163,7 @@ from .ops.shape import (
     unsqueeze,
     vstack,
 )
+from .ops.solvers import det, inverse, logdet, slogdet
 from .ops.stats import (
     aminmax,
     cummax,

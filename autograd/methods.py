@@ -453,6 +453,7 @@ def _install_stats(T: Any) -> None:
     from .ops import differences as Df
     from .ops import matrix as M
     from .ops import random as Rnd
+    from .ops import solvers as Sv
     from .ops import stats as St
 
     T.median, T.nanmedian, T.kthvalue, T.mode = St.median, St.nanmedian, St.kthvalue, St.mode
@@ -462,7 +463,7 @@ def _install_stats(T: Any) -> None:
     T.bincount, T.histc, T.unique_consecutive = C.bincount, C.histc, C.unique_consecutive
     T.cross, T.inner, T.kron, T.matrix_power = M.cross, M.inner, M.kron, M.matrix_power
     T.baddbmm, T.addbmm, T.addmv, T.addr, T.renorm = M.baddbmm, M.addbmm, M.addmv, M.addr, M.renorm
-    T.inverse, T.det, T.slogdet, T.logdet = M.inverse, M.det, M.slogdet, M.logdet
+    T.inverse, T.det, T.slogdet, T.logdet = Sv.inverse, Sv.det, Sv.slogdet, Sv.logdet
     T.random_, T.exponential_, T.geometric_ = Rnd.random_, Rnd.exponential_, Rnd.geometric_
     T.log_normal_, T.cauchy_, T.multinomial = Rnd.log_normal_, Rnd.cauchy_, Rnd.multinomial
 

@@ -102,6 +102,10 @@ DATA = """
 Dataset TensorDataset DataLoader random_split Subset ConcatDataset ChainDataset StackDataset IterableDataset
 Sampler SequentialSampler RandomSampler SubsetRandomSampler WeightedRandomSampler BatchSampler
 """.split()
+LINALG = """
+vector_norm matrix_norm norm det slogdet inv inv_ex solve solve_triangular cholesky cholesky_ex qr eigh eigvalsh svd
+svdvals pinv lstsq matrix_power matrix_rank matrix_exp cross vecdot multi_dot diagonal cond matmul
+""".split()
 
 # (our namespace, torch namespace path, names, what to compare)
 GROUPS = {
@@ -135,6 +139,7 @@ GROUPS = {
         "torch.nn.utils.fusion",
         "fuse_conv_bn_eval fuse_conv_bn_weights fuse_linear_bn_eval fuse_linear_bn_weights".split(),
     ),
+    "linalg": (A.linalg, "torch.linalg", LINALG),
     "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
 }
 
