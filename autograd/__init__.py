@@ -110,6 +110,8 @@ from .ops.counting import bincount, histc, unique_consecutive
 from .ops.differences import diff, trapezoid, trapz
 from .ops.distance import cdist
 from .ops.einsum import einsum
+from .ops.householder import geqrf
+from .ops.householder import householder_product as orgqr
 from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu
 from .ops.linalg import bmm, dot, mm, outer
 from .ops.matrix import (

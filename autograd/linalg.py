@@ -10,6 +10,7 @@ from typing import Any
 from .ops import matrix as _M
 from .ops import reduce as _R
 from .ops.base import normalize_dims
+from .ops.householder import householder_product
 from .ops.solvers import (
     LinAlgError,
     check_float,
@@ -37,6 +38,7 @@ __all__ = [
     "diagonal",
     "eigh",
     "eigvalsh",
+    "householder_product",
     "inv",
     "inv_ex",
     "lstsq",

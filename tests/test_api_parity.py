@@ -24,7 +24,7 @@ logaddexp2 logit xlogy sinc deg2rad rad2deg heaviside fmax fmin float_power sign
 floor_divide nan_to_num_
 median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
 matrix_power baddbmm addbmm addmv addr bincount histc trapezoid trapz renorm det slogdet logdet inverse
-unique_consecutive multinomial Generator randperm
+unique_consecutive multinomial Generator randperm geqrf orgqr
 index_add index_copy index_fill index_put index_put_ scatter_reduce masked_scatter take take_along_dim put
 select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided cdist
 """.split()
@@ -104,7 +104,7 @@ Sampler SequentialSampler RandomSampler SubsetRandomSampler WeightedRandomSample
 """.split()
 LINALG = """
 vector_norm matrix_norm norm det slogdet inv inv_ex solve solve_triangular cholesky cholesky_ex qr eigh eigvalsh svd
-svdvals pinv lstsq matrix_power matrix_rank matrix_exp cross vecdot multi_dot diagonal cond matmul
+svdvals pinv lstsq matrix_power matrix_rank matrix_exp cross vecdot multi_dot diagonal cond matmul householder_product
 """.split()
 
 # (our namespace, torch namespace path, names, what to compare)
@@ -125,7 +125,7 @@ GROUPS = {
     "parametrizations": (
         nn.utils.parametrizations,
         "torch.nn.utils.parametrizations",
-        "weight_norm spectral_norm".split(),
+        "weight_norm spectral_norm orthogonal".split(),
     ),
     "prune": (
         nn.utils.prune,

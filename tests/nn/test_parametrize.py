@@ -209,3 +209,85 @@ def test_state_dict_roundtrip_and_deepcopy(tmp_path):
     c = copy.deepcopy(m)
     np.testing.assert_allclose(to_numpy(c(x)), to_numpy(m(x)), rtol=1e-6)
     assert c.parametrizations.weight.original1 is not m.parametrizations.weight.original1
+
+
+@pytest.mark.parametrize("shape", [(4, 4), (6, 3), (3, 5)])
+@pytest.mark.parametrize("omap", ["matrix_exp", "cayley", "householder", None])
+@pytest.mark.parametrize("triv", [True, False])
+def test_orthogonal_matches_torch(device, shape, omap, triv):
+    if not triv and omap != "householder" and not (omap is None and shape[0] != shape[1]):
+        with pytest.raises(NotImplementedError, match="use_trivialization=False"):
+            PZ.orthogonal(nn.Linear(shape[1], shape[0]), orthogonal_map=omap, use_trivialization=triv)
+        return
+    ours = nn.Linear(shape[1], shape[0]).to(device)
+    theirs = torch.nn.Linear(shape[1], shape[0])
+    _copy_to_torch(ours, theirs)
+    PZ.orthogonal(ours, orthogonal_map=omap, use_trivialization=triv)
+    TPZ.orthogonal(theirs, orthogonal_map=omap, use_trivialization=triv)
+    w = to_numpy(ours.weight).astype(np.float64)
+    gram = w.T @ w if shape[0] >= shape[1] else w @ w.T
+    np.testing.assert_allclose(gram, np.eye(min(shape)), atol=1e-5)
+    # the first columns of the (sign-fixed) QR basis do not depend on torch's random completion: same weight
+    np.testing.assert_allclose(w, theirs.weight.detach().numpy(), atol=1e-5)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = np.random.default_rng(0).standard_normal((2, shape[1])).astype(np.float32)
+    if shape[0] == shape[1] or not triv:  # no random completion in play: gradients agree too
+        _grads_match(ours, theirs, x, device)
+    # training keeps the constraint
+    opt = nn.optim.SGD(ours.parameters(), lr=0.05)
+    for _ in range(5):
+        opt.zero_grad()
+        ((ours(A.tensor(x, device=device)) - 0.5) ** 2).sum().backward()
+        opt.step()
+    w = to_numpy(ours.weight).astype(np.float64)
+    gram = w.T @ w if shape[0] >= shape[1] else w @ w.T
+    np.testing.assert_allclose(gram, np.eye(min(shape)), atol=1e-4)
+
+
+def test_orthogonal_assign_and_errors():
+    m = PZ.orthogonal(nn.Linear(3, 3))
+    q = np.linalg.qr(np.random.default_rng(2).standard_normal((3, 3)))[0].astype(np.float32)
+    m.weight = A.tensor(q)
+    np.testing.assert_allclose(to_numpy(m.weight), q, atol=1e-5)
+    with pytest.raises(ValueError, match="Expected a matrix or batch of matrices of shape"):
+        m.weight = A.eye(2)
+    with pytest.raises(
+        ValueError, match="Expected a matrix or batch of matrices. Got a tensor of 1 dimensions"
+    ):
+        PZ.orthogonal(nn.Linear(3, 3), "bias")
+    with pytest.raises(
+        ValueError, match='orthogonal_map has to be one of "matrix_exp", "cayley", "householder"'
+    ):
+        PZ.orthogonal(nn.Linear(3, 3), orthogonal_map="givens")
+
+
+def test_geqrf_and_householder_product_match_torch(device):
+    rng = np.random.default_rng(4)
+    for shape in [(5, 3), (2, 4, 4), (3, 6)]:
+        x = rng.standard_normal(shape)
+        a, tau = A.geqrf(A.tensor(x, device=device))
+        ta, ttau = torch.geqrf(torch.tensor(x))
+        np.testing.assert_allclose(to_numpy(a), ta.numpy(), atol=1e-12)
+        np.testing.assert_allclose(to_numpy(tau), ttau.numpy(), atol=1e-12)
+        if shape[-2] >= shape[-1]:
+            q = A.linalg.householder_product(a, tau)
+            np.testing.assert_allclose(
+                to_numpy(q), torch.linalg.householder_product(ta, ttau).numpy(), atol=1e-12
+            )
+    # gradients through householder_product
+    av = rng.standard_normal((4, 3))
+    tv = rng.uniform(0.5, 1.5, 3)
+    a = A.tensor(av, requires_grad=True, device=device)
+    t = A.tensor(tv, requires_grad=True, device=device)
+    (
+        A.linalg.householder_product(a, t) ** 2 * A.arange(12.0, device=device).reshape(4, 3).double()
+    ).sum().backward()
+    ta = torch.tensor(av, requires_grad=True)
+    tt = torch.tensor(tv, requires_grad=True)
+    (
+        torch.linalg.householder_product(ta, tt) ** 2 * torch.arange(12.0).reshape(4, 3).double()
+    ).sum().backward()
+    np.testing.assert_allclose(to_numpy(a.grad), ta.grad.numpy(), atol=1e-10)
+    np.testing.assert_allclose(to_numpy(t.grad), tt.grad.numpy(), atol=1e-10)
+    with pytest.raises(RuntimeError, match="must be greater than or equal to input.shape"):
+        A.linalg.householder_product(A.ones(2, 3), A.ones(2))
