@@ -206,90 +206,90 @@ class Identity(BasePruningMethod):
         return super().apply(module, name)
 
 
-class RandomUnstructured(BasePruningMethod):
-    """Zeros ``amount`` entries chosen at random."""
+class _Unstructured(BasePruningMethod):
+    """Zeros the ``amount`` entries of lowest ``_scores``."""
 
     def __init__(self, amount: float | int) -> None:
         _validate_amount_init(amount)
         self.amount = amount
 
+    def _scores(self, t: Tensor) -> Tensor:
+        raise NotImplementedError
+
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         k = _n_to_prune(self.amount, t.numel())
         mask = default_mask.clone()
         if k:
-            idx = autograd.rand(t.numel(), device=t.device).topk(k).indices
-            mask.view(-1)[idx] = 0
+            mask.view(-1)[self._scores(t).reshape(-1).topk(k, largest=False).indices] = 0
         return mask
+
+
+class RandomUnstructured(_Unstructured):
+    """Zeros ``amount`` entries chosen at random."""
+
+    def _scores(self, t: Tensor) -> Tensor:
+        return autograd.rand(t.numel(), device=t.device)
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: float | int) -> BasePruningMethod:  # type: ignore[override]
         return super().apply(module, name, amount=amount)
 
 
-class L1Unstructured(BasePruningMethod):
+class L1Unstructured(_Unstructured):
     """Zeros the ``amount`` entries of smallest absolute value."""
 
-    def __init__(self, amount: float | int) -> None:
-        _validate_amount_init(amount)
-        self.amount = amount
-
-    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        k = _n_to_prune(self.amount, t.numel())
-        mask = default_mask.clone()
-        if k:
-            idx = t.abs().reshape(-1).topk(k, largest=False).indices
-            mask.view(-1)[idx] = 0
-        return mask
+    def _scores(self, t: Tensor) -> Tensor:
+        return t.abs()
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: float | int, importance_scores: Tensor | None = None):  # type: ignore[override]
         return super().apply(module, name, amount=amount, importance_scores=importance_scores)
 
 
-class RandomStructured(BasePruningMethod):
-    """Zeros ``amount`` whole channels along ``dim``, chosen at random."""
+class _Structured(BasePruningMethod):
+    """Zeros the ``amount`` channels along ``dim`` of lowest ``_scores``."""
 
     PRUNING_TYPE = "structured"
+    dim: int
 
-    def __init__(self, amount: float | int, dim: int = -1) -> None:
-        _validate_amount_init(amount)
-        self.amount, self.dim = amount, dim
+    def _scores(self, t: Tensor, dim: int) -> Tensor:
+        raise NotImplementedError
 
     def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
         _check_structured(t)
         dim = self.dim % t.ndim
         size = t.shape[dim]
-        k = _n_to_prune(self.amount, size)
+        k = _n_to_prune(self.amount, size)  # type: ignore[attr-defined]
         if k == 0:
             return default_mask
-        keep = autograd.rand(size, device=t.device).topk(size - k).indices
+        keep = self._scores(t, dim).topk(size - k, largest=True).indices
         return _channel_mask(t, dim, keep) * default_mask.to(t.dtype)
+
+
+class RandomStructured(_Structured):
+    """Zeros ``amount`` whole channels along ``dim``, chosen at random."""
+
+    def __init__(self, amount: float | int, dim: int = -1) -> None:
+        _validate_amount_init(amount)
+        self.amount, self.dim = amount, dim
+
+    def _scores(self, t: Tensor, dim: int) -> Tensor:
+        return autograd.rand(t.shape[dim], device=t.device)
 
     @classmethod
     def apply(cls, module: Module, name: str, amount: float | int, dim: int = -1) -> BasePruningMethod:  # type: ignore[override]
         return super().apply(module, name, amount=amount, dim=dim)
 
 
-class LnStructured(BasePruningMethod):
+class LnStructured(_Structured):
     """Zeros the ``amount`` channels along ``dim`` of smallest ``n``-norm."""
-
-    PRUNING_TYPE = "structured"
 
     def __init__(self, amount: float | int, n: Any, dim: int = -1) -> None:
         _validate_amount_init(amount)
         self.amount, self.n, self.dim = amount, n, dim
 
-    def compute_mask(self, t: Tensor, default_mask: Tensor) -> Tensor:
-        _check_structured(t)
-        dim = self.dim % t.ndim
-        size = t.shape[dim]
-        k = _n_to_prune(self.amount, size)
-        if k == 0:
-            return default_mask
-        others = tuple(d for d in range(t.ndim) if d != dim)
-        norms = t.norm(p=self.n, dim=others)
-        keep = norms.topk(size - k, largest=True).indices
-        return _channel_mask(t, dim, keep) * default_mask.to(t.dtype)
+    def _scores(self, t: Tensor, dim: int) -> Tensor:
+        return t.norm(p=self.n, dim=tuple(d for d in range(t.ndim) if d != dim))
 
     @classmethod
     def apply(  # type: ignore[override]
