@@ -208,8 +208,8 @@ def worker_loop(
                     data = WorkerError(where)
             result_queue.put((epoch, idx, data))
             del data
-    except KeyboardInterrupt:
-        pass  # the main process sees the interrupt too and shuts the workers down
+    except KeyboardInterrupt:  # Ctrl-C reached the process group: the main process stops reading too
+        result_queue.cancel_join_thread()
     if done_event.is_set():
         result_queue.cancel_join_thread()  # nobody reads any more: exit without flushing
         result_queue.close()

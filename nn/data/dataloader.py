@@ -12,12 +12,10 @@ import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import autograd
-
 from ._fetch import create_fetcher
 from .collate import default_collate, default_convert
 from .dataset import ConcatDataset, IterableDataset, Subset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _randint
 
 
 class DataLoader:
@@ -132,10 +130,7 @@ class DataLoader:
 
     def _base_seed(self) -> int:
         """The workers' base seed, drawn each epoch from ``generator`` or the seeded CPU generator."""
-        g = self.generator
-        if g is not None and hasattr(g, "integers"):
-            return int(g.integers(0, 2**63 - 1))
-        return int(autograd.randint(0, 2**63 - 1, ()).item())
+        return _randint(2**63 - 1, 1, self.generator)[0]
 
     def __iter__(self) -> Iterator[Any]:
         if self.num_workers == 0:

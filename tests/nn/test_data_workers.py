@@ -7,10 +7,10 @@ import multiprocessing
 import os
 import random
 import time
+from functools import partial
 
 import numpy as np
 import pytest
-from helpers import to_numpy
 
 import autograd as A
 import nn
@@ -68,46 +68,27 @@ class Who(Dataset):
         }
 
 
-class FirstSlow(Dataset):
+def _fail(exc):
+    raise exc
+
+
+class Scripted(Dataset):
+    """Samples 0..n-1, where fetching sample i first runs ``actions[i]`` (sleep, raise, exit the worker)."""
+
+    def __init__(self, n, actions):
+        self.n, self.actions = n, actions
+
     def __len__(self):
-        return 4
+        return self.n
 
     def __getitem__(self, i):
-        if i == 0:
-            time.sleep(0.3)
+        if i in self.actions:
+            self.actions[i]()
         return i
 
 
-class Failing(Dataset):
-    def __len__(self):
-        return 6
-
-    def __getitem__(self, i):
-        if i == 3:
-            raise ValueError(f"bad sample {i}")
-        if i == 4:
-            raise KeyError("missing")
-        return i
-
-
-class Slow(Dataset):
-    def __len__(self):
-        return 4
-
-    def __getitem__(self, i):
-        if i == 1:
-            time.sleep(3)
-        return i
-
-
-class Dies(Dataset):
-    def __len__(self):
-        return 4
-
-    def __getitem__(self, i):
-        if i == 2:
-            os._exit(3)
-        return i
+def _first_slow():
+    return Scripted(4, {0: partial(time.sleep, 0.3)})
 
 
 class Stream(IterableDataset):
@@ -131,9 +112,7 @@ def _tag_worker(worker_id):
 
 
 def _values(batches):
-    return [
-        [to_numpy(t).tolist() for t in b] if isinstance(b, list) else to_numpy(b).tolist() for b in batches
-    ]
+    return [[t.tolist() for t in b] if isinstance(b, list) else b.tolist() for b in batches]
 
 
 def test_same_batches_as_main_process():
@@ -155,9 +134,14 @@ def test_same_batches_as_main_process():
     dicts = list(DataLoader(Squares(), batch_size=4, num_workers=2, prefetch_factor=1))
     assert [d["sq"].tolist() for d in dicts] == [[0, 1, 4, 9], [16, 25, 36, 49], [64]]
     assert dicts[1]["name"] == ["s4", "s5", "s6", "s7"] and isinstance(dicts[0]["x"], A.Tensor)
-    assert to_numpy(dicts[2]["x"]).tolist() == [[8.0, -8.0]] and dicts[2]["x"].dtype == A.float32
-    assert [b.tolist() for b in DataLoader(FirstSlow(), batch_size=1, num_workers=2)] == [[0], [1], [2], [3]]
-    unordered = [b.item() for b in DataLoader(FirstSlow(), batch_size=1, num_workers=2, in_order=False)]
+    assert dicts[2]["x"].tolist() == [[8.0, -8.0]] and dicts[2]["x"].dtype == A.float32
+    assert [b.tolist() for b in DataLoader(_first_slow(), batch_size=1, num_workers=2)] == [
+        [0],
+        [1],
+        [2],
+        [3],
+    ]
+    unordered = [b.item() for b in DataLoader(_first_slow(), batch_size=1, num_workers=2, in_order=False)]
     assert sorted(unordered) == [0, 1, 2, 3] and unordered[0] == 1  # worker 1 is done first
 
 
@@ -168,6 +152,9 @@ def test_generator_and_iterating_twice():
     assert sorted(v for b in first for v in b[1]) == list(range(12)) and first != second
     ref = DataLoader(ds, batch_size=5, shuffle=True, generator=np.random.default_rng(3))
     assert [_values(ref), _values(ref)] == [first, second]
+    dl = DataLoader(ds, batch_size=5, shuffle=True, num_workers=2, generator=A.Generator().manual_seed(3))
+    ref = DataLoader(ds, batch_size=5, shuffle=True, generator=A.Generator().manual_seed(3))
+    assert [_values(dl), _values(dl)] == [_values(ref), _values(ref)]
 
 
 def test_worker_seeds_and_init_fn():
@@ -236,12 +223,15 @@ def test_iterable_dataset_sharding():
 
 
 def test_worker_error_names_the_worker():
+    failing = Scripted(
+        6, {3: partial(_fail, ValueError("bad sample 3")), 4: partial(_fail, KeyError("missing"))}
+    )
     with pytest.raises(ValueError, match="Caught ValueError in DataLoader worker process 1") as e:
-        list(DataLoader(Failing(), batch_size=1, num_workers=2))
+        list(DataLoader(failing, batch_size=1, num_workers=2))
     assert "Original Traceback (most recent call last)" in str(e.value) and "bad sample 3" in str(e.value)
     assert "__getitem__" in str(e.value)
     with pytest.raises(KeyError, match="Caught KeyError in DataLoader worker process 0"):
-        list(DataLoader(Failing(), batch_size=None, sampler=[4], num_workers=2))
+        list(DataLoader(failing, batch_size=None, sampler=[4], num_workers=2))
 
     class Local(Exception):  # not importable in the main process: comes back as RuntimeError
         pass
@@ -256,13 +246,13 @@ def test_worker_error_names_the_worker():
 def test_timeout_and_dead_worker(monkeypatch):
     t0 = time.monotonic()
     with pytest.raises(RuntimeError, match="DataLoader timed out after 0.5 seconds"):
-        list(DataLoader(Slow(), batch_size=1, num_workers=2, timeout=0.5))
+        list(DataLoader(Scripted(4, {1: partial(time.sleep, 3)}), batch_size=1, num_workers=2, timeout=0.5))
     assert time.monotonic() - t0 < 2.5
     monkeypatch.setattr(_worker, "STATUS_CHECK_INTERVAL", 0.1)
     with pytest.raises(
         RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+ \(exit code 3\)\) exited unexpectedly"
     ):
-        list(DataLoader(Dies(), batch_size=1, num_workers=2))
+        list(DataLoader(Scripted(4, {2: partial(os._exit, 3)}), batch_size=1, num_workers=2))
 
 
 def test_cleanup_on_break_and_delete():
