@@ -88,7 +88,7 @@ class Scripted(Dataset):
 
 
 def _first_slow():
-    return Scripted(4, {0: partial(time.sleep, 0.3)})
+    return Scripted(4, {0: partial(time.sleep, 0.5)})
 
 
 class Stream(IterableDataset):
