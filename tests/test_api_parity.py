@@ -100,7 +100,7 @@ remove_spectral_norm
 """.split()
 DATA = """
 Dataset TensorDataset DataLoader random_split Subset ConcatDataset ChainDataset StackDataset IterableDataset
-Sampler SequentialSampler RandomSampler SubsetRandomSampler WeightedRandomSampler BatchSampler
+Sampler SequentialSampler RandomSampler SubsetRandomSampler WeightedRandomSampler BatchSampler get_worker_info
 """.split()
 LINALG = """
 vector_norm matrix_norm norm det slogdet inv inv_ex solve solve_triangular cholesky cholesky_ex qr eigh eigvalsh svd

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ._worker import get_worker_info
 from .collate import default_collate, default_convert
 from .dataloader import DataLoader
 from .dataset import (
@@ -40,5 +41,6 @@ __all__ = [
     "WeightedRandomSampler",
     "default_collate",
     "default_convert",
+    "get_worker_info",
     "random_split",
 ]
