@@ -16,7 +16,12 @@ from .tensor import Tensor
 
 
 def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Tensor:
-    """``input + value * tensor1 * tensor2`` (broadcasting)."""
+    """``input + value * tensor1 * tensor2`` (broadcasting); with integer tensors a float ``value`` is
+    truncated to an int first, as in PyTorch."""
+    if isinstance(value, float) and all(
+        isinstance(t, Tensor) and t._data.dtype.kind in "biu" for t in (input, tensor1, tensor2)
+    ):
+        value = int(value)
     return input + value * tensor1 * tensor2
 
 

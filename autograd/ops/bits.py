@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from ..tensor import Tensor
-from .arith import _other
 from .writes import store
 
 
@@ -15,20 +14,14 @@ def _kind_error(op: str, dt: Any) -> NotImplementedError:
     return NotImplementedError(f'{op}: "{op}" not implemented for {dt!r} (needs integer or bool tensors)')
 
 
-def _operands(op: str, a: Any, b: Any, allow_bool: bool = True) -> tuple[Any, Any, Any]:
+def _operands(op: str, a: Any, b: Any) -> tuple[Any, Any, Any]:
     """Raw arrays of both operands in PyTorch's result dtype, and that dtype's backend."""
     from ..creation import result_type
+    from ..math_ops import operands
 
-    if not isinstance(a, Tensor):
-        if not isinstance(b, Tensor):
-            raise TypeError(
-                f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}"
-            )
-        a = _other(op, b, a)
-    else:
-        b = _other(op, a, b)
+    a, b = operands(op, a, b)
     dt = result_type(a, b)
-    if dt.np.kind not in ("iub" if allow_bool else "iu"):
+    if dt.np.kind not in "iub":
         raise _kind_error(op, dt)
     ref = a if isinstance(a, Tensor) else b
     xp = ref.backend.xp

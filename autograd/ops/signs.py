@@ -8,37 +8,29 @@ from typing import Any
 
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor
-from .base import Primitive
 from .elementwise import Trunc
+from .elementwise_math import _XpBinary
 from .writes import store
 
 
-class CopySign(Primitive):
-    _saved_inputs = (0, 1)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return ctx.backend_xp(a, b).copysign(a, b)
+class CopySign(_XpBinary):
+    fn = "copysign"
 
     @staticmethod
     def backward(ctx, g):
         a, b = ctx.inputs
         n = ctx.needs_input_grad
-        ga = gb = None
+        ga = None
         if n[0]:
-            xp = a.backend.xp
-            ad, bd = a._data, b._data
-            ratio = xp.where(ad == 0, 0, xp.copysign(1, ad) * xp.copysign(1, bd)).astype(ad.dtype)
+            xp, ad = a.backend.xp, a._data
+            ratio = xp.where(ad == 0, 0, xp.copysign(1, ad) * xp.copysign(1, b._data)).astype(ad.dtype)
             ga = g * Tensor._make(ratio)
-        if n[1]:
-            gb = g * 0
-        return ga, gb
+        return ga, (g * 0 if n[1] else None)
 
 
-class NextAfter(Primitive):
-    @staticmethod
-    def forward(ctx, a, b):
-        return ctx.backend_xp(a, b).nextafter(a, b)
+class NextAfter(_XpBinary):
+    fn = "nextafter"
+    _saved_inputs = ()
 
     @staticmethod
     def backward(ctx, g):

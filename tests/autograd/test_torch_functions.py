@@ -233,6 +233,16 @@ def test_bitwise_inplace(device):
         A.tensor([True], device=device).bitwise_or_(A.tensor([2], device=device))
 
 
+def _args(arg, kw, device):
+    """(ours, torch's) of a positional argument and keywords: lists become tensors, other values stay."""
+
+    def conv(make, v):
+        return make(v) if isinstance(v, list) else v
+
+    ours = lambda v: A.tensor(v, device=device)  # noqa: E731
+    return [(conv(m, arg), {k: conv(m, v) for k, v in kw.items()}) for m in (ours, torch.tensor)]
+
+
 SEARCH = [  # (sorted_sequence, values, kwargs)
     ([1, 3, 5, 7, 9], [3, 6, 9], {}),
     ([1, 3, 5, 7, 9], [3, 6, 9], {"right": True}),
@@ -252,10 +262,7 @@ SEARCH = [  # (sorted_sequence, values, kwargs)
 @pytest.mark.parametrize("case", range(len(SEARCH)))
 def test_searchsorted(device, case):
     seq, vals, kw = SEARCH[case]
-    kw_a = {k: (A.tensor(v, device=device) if k == "sorter" else v) for k, v in kw.items()}
-    kw_t = {k: (torch.tensor(v) if k == "sorter" else v) for k, v in kw.items()}
-    va = A.tensor(vals, device=device) if isinstance(vals, list) else vals
-    vt = torch.tensor(vals) if isinstance(vals, list) else vals
+    (va, kw_a), (vt, kw_t) = _args(vals, kw, device)
     _same(
         A.searchsorted(A.tensor(seq, device=device), va, **kw_a),
         torch.searchsorted(torch.tensor(seq), vt, **kw_t),
@@ -289,10 +296,7 @@ HIST = [  # (data, bins, kwargs)
 @pytest.mark.parametrize("case", range(len(HIST)))
 def test_histogram(device, case):
     data, bins, kw = HIST[case]
-    kw_a = {k: (A.tensor(v, device=device) if k == "weight" else v) for k, v in kw.items()}
-    kw_t = {k: (torch.tensor(v) if k == "weight" else v) for k, v in kw.items()}
-    ba = A.tensor(bins, device=device) if isinstance(bins, list) else bins
-    bt = torch.tensor(bins) if isinstance(bins, list) else bins
+    (ba, kw_a), (bt, kw_t) = _args(bins, kw, device)
     h, e = A.histogram(A.tensor(data, device=device), ba, **kw_a)
     th, te = torch.histogram(torch.tensor(data), bt, **kw_t)
     np.testing.assert_allclose(to_numpy(h), th.numpy(), rtol=1e-6)
@@ -516,6 +520,7 @@ def test_inplace_composites(device):
     assert x is y and x.tolist() == [-2.75, -4.25]
     i = A.tensor([1, 2], device=device)
     assert i.addcmul_(i, i, value=2).tolist() == [3, 10]
+    assert A.addcmul(i, i, i, value=0.5).tolist() == [3, 10] and i.addcmul(i, i, value=0.5).dtype == A.int64
     leaf = A.ones(2, device=device, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf"):
         leaf.addcmul_(leaf, leaf)
