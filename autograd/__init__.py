@@ -9,7 +9,7 @@ from __future__ import annotations
 from backends import Device
 from backends import Device as device
 
-from . import cuda, functional, viz
+from . import cuda, functional, linalg, viz
 from . import methods as _methods  # noqa: F401  (attaches ops to Tensor)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
@@ -64,6 +64,7 @@ from .dtypes import (
 )
 from .engine import backward, grad
 from .function import Function, once_differentiable
+from .generator import Generator
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -144,14 +145,10 @@ from .ops.matrix import (
     addr,
     baddbmm,
     cross,
-    det,
     inner,
-    inverse,
     kron,
-    logdet,
     matrix_power,
     renorm,
-    slogdet,
 )
 from .ops.nan_reduce import nanmean, nansum, std_mean, var_mean
 from .ops.random import multinomial
@@ -196,6 +193,7 @@ from .ops.shape import (
 )
 from .ops.shape_extra import argwhere, fliplr, flipud, moveaxis
 from .ops.signs import copysign, fix, frac, nextafter, sgn
+from .ops.solvers import det, inverse, logdet, slogdet
 from .ops.stats import (
     aminmax,
     cummax,
