@@ -22,6 +22,7 @@ from .creation import (
     full,
     full_like,
     get_rng_state,
+    initial_seed,
     linspace,
     logspace,
     manual_seed,
@@ -42,6 +43,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dtype_info import can_cast, finfo, get_default_dtype, iinfo, promote_types, set_default_dtype
 from .dtypes import (
     bool,
     double,
@@ -106,7 +108,32 @@ from .math_ops import (
     xlogy,
 )
 from .methods import clamp, floor_divide, logical_not, where
+from .methods_extra import addcdiv, addcmul
+from .ops.bits import (
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+)
+from .ops.bucketing import bucketize, histogram, searchsorted
+from .ops.combine import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    broadcast_shapes,
+    broadcast_tensors,
+    cartesian_prod,
+    column_stack,
+    combinations,
+    dstack,
+    meshgrid,
+)
+from .ops.contract import mv, tensordot, vdot
 from .ops.counting import bincount, histc, unique_consecutive
+from .ops.covariance import corrcoef, cov
 from .ops.differences import diff, trapezoid, trapz
 from .ops.distance import cdist
 from .ops.einsum import einsum
@@ -125,6 +152,7 @@ from .ops.matrix import (
     matrix_power,
     renorm,
 )
+from .ops.nan_reduce import nanmean, nansum, std_mean, var_mean
 from .ops.random import multinomial
 from .ops.reduce import (
     all,
@@ -165,6 +193,8 @@ from .ops.shape import (
     unsqueeze,
     vstack,
 )
+from .ops.shape_extra import argwhere, fliplr, flipud, moveaxis
+from .ops.signs import copysign, fix, frac, nextafter, sgn
 from .ops.solvers import det, inverse, logdet, slogdet
 from .ops.stats import (
     aminmax,
@@ -178,6 +208,8 @@ from .ops.stats import (
     nanquantile,
     quantile,
 )
+from .ops.structured import tril_indices, triu_indices, vander
+from .printing import set_printoptions
 from .tensor import Tensor
 
 concat = concatenate = cat
@@ -315,10 +347,6 @@ def is_floating_point(x: Tensor) -> builtins_bool:
 import builtins as _builtins  # noqa: E402
 
 builtins_bool = _builtins.bool
-
-
-def get_default_dtype() -> dtype:
-    return float32
 
 
 def numel(x: Tensor) -> _builtins.int:

@@ -275,7 +275,16 @@ def manual_seed(seed: int) -> None:
         cuda_mod.manual_seed_all(_py_int(seed))
 
 
-seed = manual_seed
+def seed() -> int:
+    """Seed every generator with a fresh non-deterministic 64-bit number and return it (``torch.seed``)."""
+    s = _py_int(np.random.SeedSequence().entropy) % (1 << 63)
+    manual_seed(s)
+    return s
+
+
+def initial_seed() -> int:
+    """The seed the CPU generator was last seeded with (by ``manual_seed``/``seed``, or at start-up)."""
+    return _py_int(backends.cpu.generator().bit_generator.seed_seq.entropy)
 
 
 def get_rng_state() -> Tensor:

@@ -104,9 +104,6 @@ def _install() -> None:
     T.__neg__ = lambda self: E.Neg.apply(self)
     T.__pos__ = lambda self: self
     T.__abs__ = lambda self: E.Abs.apply(self)
-    T.__invert__ = T.bitwise_not = lambda self: (
-        logical_not(self) if self._data.dtype.kind == "b" else Tensor._make(~self._data)
-    )
 
     T.__iadd__ = T.add_ = _inplace(E.Add, "add", lambda d, o: d.__iadd__(o))
     T.__isub__ = T.sub_ = _inplace(E.Sub, "sub", lambda d, o: d.__isub__(o))
@@ -185,10 +182,6 @@ def _install() -> None:
     T.logical_or = _logical("logical_or")
     T.logical_xor = _logical("logical_xor")
     T.logical_not = lambda self: logical_not(self)
-    T.__and__ = T.bitwise_and = _logical("bitwise_and")
-    T.__or__ = T.bitwise_or = _logical("bitwise_or")
-    T.__xor__ = T.bitwise_xor = _logical("bitwise_xor")
-    T.__rand__, T.__ror__, T.__rxor__ = T.__and__, T.__or__, T.__xor__
     T.isnan = lambda self: Tensor._make(self.backend.xp.isnan(self._data))
     T.isinf = lambda self: Tensor._make(self.backend.xp.isinf(self._data))
     T.isfinite = lambda self: Tensor._make(self.backend.xp.isfinite(self._data))
@@ -207,7 +200,6 @@ def _install() -> None:
     T.clamp_ = T.clip_ = clamp_
     T.clamp_min = lambda self, m: clamp(self, min=m)
     T.clamp_max = lambda self, m: clamp(self, max=m)
-    T.lerp = lambda self, end, weight: self + weight * (end - self)
     T.where = lambda self, cond, other: where(cond, self, other)
 
     # reductions
@@ -315,32 +307,20 @@ def _install() -> None:
     T.ravel = lambda self: S.reshape(self, (-1,))
     T.moveaxis = S.movedim
     T.greater, T.greater_equal, T.less, T.less_equal = T.gt, T.ge, T.lt, T.le
-    T.not_equal, T.positive, T.sgn, T.fix = T.ne, lambda self: self, T.sign, T.trunc
+    T.not_equal, T.positive = T.ne, lambda self: self
     T.clamp_min_ = lambda self, m: clamp_(self, min=m)
     T.clamp_max_ = lambda self, m: clamp_(self, max=m)
-    T.fliplr = lambda self: S.flip(self, (1,))
-    T.flipud = lambda self: S.flip(self, (0,))
-    T.frac = lambda self: self - self.trunc()
     T.sinh = lambda self: (self.exp() - (-self).exp()) * 0.5
     T.cosh = lambda self: (self.exp() + (-self).exp()) * 0.5
-    T.addcmul = lambda self, tensor1, tensor2, *, value=1: self + value * tensor1 * tensor2
-    T.addcdiv = lambda self, tensor1, tensor2, *, value=1: self + value * tensor1 / tensor2
     T.addmm = lambda self, mat1, mat2, *, beta=1, alpha=1: (
         alpha * L.mm(mat1, mat2) + (beta * self if beta != 0 else 0 * self.nan_to_num(0.0, 0.0, 0.0))
     )  # beta = 0 ignores self (nan and inf in it do not spread), as in PyTorch
-    T.mv = lambda self, vec: L.matmul(self, vec)
     T.dist = lambda self, other, p=2: R.norm(self - other, p)
     T.isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: Tensor._make(
         self.backend.xp.isclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
     )
     T.count_nonzero = lambda self, dim=None: Tensor._make(
         self.backend.xp.asarray(self.backend.xp.count_nonzero(self._data, axis=dim), dtype="int64")
-    )
-    T.nansum = lambda self, dim=None, keepdim=False, *, dtype=None: R.sum(
-        where(self.isnan(), 0.0, self), dim, keepdim, dtype=dtype
-    )
-    T.nanmean = lambda self, dim=None, keepdim=False, *, dtype=None: (
-        T.nansum(self, dim, keepdim, dtype=dtype) / (R.sum(self.isnan().logical_not(), dim, keepdim))
     )
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
@@ -388,7 +368,6 @@ def _install() -> None:
         return Tensor._make(xp.ascontiguousarray(xp.stack(nz, axis=1).astype("int64")))
 
     T.nonzero = nonzero
-    T.argwhere = lambda self: nonzero(self)
 
     def masked_select(self, mask):
         shape = self.backend.xp.broadcast_shapes(self.shape, mask.shape)
@@ -470,6 +449,10 @@ def _install_stats(T: Any) -> None:
     from .math_ops import install as install_math
 
     install_math(T)  # inverse trig, atan2, hypot, logaddexp, logit, xlogy, sinc, fmax/fmin... (math_ops.py)
+
+    from .methods_extra import install as install_extra
+
+    install_extra(T)  # bitwise ops, copysign, nansum, vdot, histogram, cov, addcmul_... (methods_extra.py)
 
 
 def _new(kind: str, self: Tensor, dtype: Any, device: Any, *args: Any, requires_grad: bool = False) -> Tensor:

@@ -94,3 +94,21 @@ def _random_(self: Tensor, kind: str, a: Any, b: Any, generator: Any = None) -> 
         else:
             vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
     return overwrite(self, vals)
+
+
+def store(op: str, self: Tensor, result: Tensor) -> Tensor:
+    """The in-place form of a composite op: ``result`` written into ``self``, which must keep its shape and
+    dtype category (PyTorch's checks: no broadcasting self up, no float result into an integer tensor)."""
+    from .inplace import _can_cast
+
+    if result.shape != self.shape:
+        raise RuntimeError(
+            f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
+        )
+    if result._data.dtype != self._data.dtype:
+        if not _can_cast(result._data.dtype, self._data.dtype):
+            raise RuntimeError(
+                f"{op}: result type {result.dtype} can't be cast to the desired output type {self.dtype}"
+            )
+        result = D.to(result, self.dtype)
+    return _assign(self, result)
