@@ -50,7 +50,7 @@ def affine_grid(theta: Tensor, size: Any, align_corners: bool | None = None) -> 
     if min(size) <= 0:
         raise ValueError(f"affine_grid: Expected non-zero, positive output size. Got {size}")
     if theta.shape[0] != size[0]:
-        raise ValueError(
+        raise RuntimeError(
             f"affine_grid: theta holds {theta.shape[0]} matrices but size asks for a batch of {size[0]}"
         )
     xp, dt = theta.backend.xp, theta._data.dtype
@@ -83,6 +83,13 @@ def _reflect(c: Tensor, twice_low: int, twice_high: int) -> Tensor:
     return autograd.where(even, extra + low, span - extra + low)
 
 
+def _finite(c: Tensor, size: int) -> Tensor:
+    """Pixel coordinates with NaN / -inf moved just before the input and +inf just after it."""
+    xp, d = c.backend.xp, c._data
+    outside = Tensor._make(xp.where(d > 0, size, -1).astype(d.dtype))
+    return autograd.where(Tensor._make(xp.isfinite(d)), c, outside)
+
+
 def _pad_coords(c: Tensor, size: int, padding_mode: str, align_corners: bool) -> Tensor:
     """Apply the padding mode to pixel coordinates: clamp (border) or reflect then clamp (reflection)."""
     if padding_mode == "zeros":
@@ -99,7 +106,6 @@ def _taps(c: Tensor, size: int, mode: str, padding_mode: str, align_corners: boo
     if mode == "bicubic":  # the taps' own positions are padded, not the point's
         f = xp.floor(c._data)
         w = autograd.stack(cubic_weights(c - Tensor._make(f)), 1)
-        f = xp.where(xp.isfinite(f), f, -3)  # NaN / inf: outside (zeros) or at the border
         if padding_mode == "zeros":  # far outside: every tap reads 0
             f = xp.clip(f, -3, size + 1)
         pos = f[:, None, :] + xp.arange(-1, 3, dtype=f.dtype)[:, None]
@@ -108,10 +114,10 @@ def _taps(c: Tensor, size: int, mode: str, padding_mode: str, align_corners: boo
     c = _pad_coords(c, size, padding_mode, align_corners)
     if mode == "nearest":
         r = xp.rint(c._data)
-        return xp.where(xp.isfinite(r), xp.clip(r, -1, size), -1).astype(xp.int64)[:, None, :], None
+        return xp.clip(r, -1, size).astype(xp.int64)[:, None, :], None
     f = xp.floor(c._data)
     t = c - Tensor._make(f)
-    f = xp.where(xp.isfinite(f), xp.clip(f, -2, size), -2).astype(xp.int64)
+    f = xp.clip(f, -2, size).astype(xp.int64)
     return f[:, None, :] + xp.arange(2)[:, None], autograd.stack([1 - t, t], 1)
 
 
@@ -181,7 +187,13 @@ def grid_sample(
     xp = input.backend.xp
     g = grid.reshape(n, p, k)
     axes = [
-        _taps(_unnormalize(g[:, :, i], sizes[i], align_corners), sizes[i], mode, padding_mode, align_corners)
+        _taps(
+            _finite(_unnormalize(g[:, :, i], sizes[i], align_corners), sizes[i]),
+            sizes[i],
+            mode,
+            padding_mode,
+            align_corners,
+        )
         for i in range(k)
     ]
     # every combination of one tap per axis: axis i's taps run along dim 1 + i of (N, T0, T1, (T2), P)
@@ -196,13 +208,15 @@ def grid_sample(
             w = wt.reshape(shape) if w is None else w * wt.reshape(shape)
     full = (n, *(pos.shape[1] for pos, _ in axes), p)
     m = math.prod(full[1:-1])
-    rows = Tensor._make(xp.arange(n, dtype=xp.int64).reshape(n, 1))
-    cols = Tensor._make(xp.broadcast_to(flat, full).reshape(n, m * p))
-    # (N, S, C) input read at every tap: (N, m * P, C) -> (N, m, P, C)
-    taken = input.reshape(n, c, -1).transpose(1, 2)[rows, cols].reshape(n, m, p, c)
-    ok = Tensor._make(xp.broadcast_to(ok, full).reshape(n, m, p, 1))  # taps outside the input read 0
+    # one flat read of every tap of every channel: (N, C, m, P); a 1-d index keeps the backward's
+    # scatter-add on NumPy's fast path
+    base = (xp.arange(n, dtype=xp.int64) * (c * math.prod(sizes)))[:, None, None, None]
+    chan = (xp.arange(c, dtype=xp.int64) * math.prod(sizes))[None, :, None, None]
+    flat = xp.broadcast_to(flat, full).reshape(n, 1, m, p) + base + chan
+    taken = input.reshape(-1)[Tensor._make(flat.reshape(-1))].reshape(n, c, m, p)
+    ok = Tensor._make(xp.broadcast_to(ok, full).reshape(n, 1, m, p))  # taps outside the input read 0
     if w is None:  # nearest: one tap, no weight
-        out = autograd.where(ok, taken, 0.0).reshape(n, p, c)
+        out = autograd.where(ok, taken, 0.0).reshape(n, c, p)
     else:
-        out = (taken * autograd.where(ok, w.reshape(n, m, p, 1), 0.0)).sum(1)
-    return out.transpose(1, 2).reshape(n, c, *out_spatial)
+        out = (taken * autograd.where(ok, w.reshape(n, 1, m, p), 0.0)).sum(2)
+    return out.reshape(n, c, *out_spatial)

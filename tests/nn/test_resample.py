@@ -3,6 +3,8 @@ grid_sample (every mode, padding mode and align_corners) against PyTorch, known 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from helpers import HAVE_TORCH, check_op, to_numpy
@@ -265,5 +267,36 @@ def test_grid_sample_and_affine_grid_errors(device):
         F.affine_grid(theta, (2, 1, 3, 3, 3))
     with pytest.raises(NotImplementedError, match="affine_grid only supports 4D and 5D sizes"):
         F.affine_grid(theta, (2, 1, 3))
+    with pytest.raises(RuntimeError, match="theta holds 2 matrices but size asks for a batch of 3"):
+        F.affine_grid(theta, (3, 1, 4, 4))
     with pytest.raises(ValueError, match="Expected non-zero, positive output size"):
         F.affine_grid(theta, (2, 1, 0, 3))
+
+
+@needs_torch
+def test_resample_empty_and_nonfinite(device):
+    # empty batch / channels / output grid, as PyTorch
+    for xs, gs in (((0, 2, 3, 4), (0, 2, 2, 2)), ((2, 0, 3, 4), (2, 2, 2, 2)), ((2, 3, 3, 4), (2, 0, 2, 2))):
+        for mode in ("bilinear", "nearest", "bicubic"):
+            y = F.grid_sample(A.zeros(*xs, device=device), A.zeros(*gs, device=device), mode=mode)
+            assert (
+                y.shape
+                == TF.grid_sample(torch.zeros(xs), torch.zeros(gs), mode=mode, align_corners=False).shape
+            )
+    for mode, x in (("bicubic", A.zeros(0, 2, 3, 4, device=device)), ("trilinear", A.zeros(0, 2, 3, 4, 2))):
+        assert F.interpolate(x.to(device), scale_factor=2, mode=mode).shape[0] == 0
+    # NaN / inf points: no warning, nothing read with zeros padding, the border's pixel with border padding
+    x = np.random.default_rng(4).standard_normal((1, 1, 3, 4)).astype(np.float32)
+    g = np.array([[[[np.nan, 0], [np.inf, 0], [-np.inf, 0.3], [0.2, 0]]]], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for mode in ("bilinear", "nearest"):
+            y = F.grid_sample(A.tensor(x, device=device), A.tensor(g, device=device), mode=mode)
+            np.testing.assert_array_equal(to_numpy(y)[0, 0, 0, :3], 0)
+            y = F.grid_sample(
+                A.tensor(x, device=device), A.tensor(g, device=device), mode=mode, padding_mode="border"
+            )
+            t = TF.grid_sample(
+                torch.tensor(x), torch.tensor(g), mode=mode, padding_mode="border", align_corners=False
+            )
+            np.testing.assert_allclose(to_numpy(y), t.numpy(), atol=1e-6)
