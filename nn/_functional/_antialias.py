@@ -22,16 +22,20 @@ def _filter(xp: Any, s: Any, cubic: bool) -> Any:
     return xp.where(s < 1, cubic_near(s, a), xp.where(s < 2, cubic_far(s, a), 0)).astype(s.dtype)
 
 
+def pixel_scale(dt: Any, size: int, out: int, scale: float | None, align_corners: bool) -> Any:
+    """Input pixels per output pixel in dtype ``dt`` (PyTorch's area_pixel_compute_scale)."""
+    if align_corners:
+        return dt.type(size - 1) / dt.type(out - 1) if out > 1 else dt.type(0)
+    return dt.type(1.0 / scale) if scale else dt.type(size) / dt.type(out)
+
+
 def antialias_weights(
     x: Tensor, size: int, out: int, scale: float | None, align_corners: bool, cubic: bool
 ) -> Any:
     """The (out, size) weight matrix of an antialiased resize of one axis."""
     xp = x.backend.xp
     dt = x._data.dtype
-    if align_corners:
-        s = dt.type(size - 1) / dt.type(out - 1) if out > 1 else dt.type(0)
-    else:
-        s = dt.type(1.0 / scale) if scale else dt.type(size) / dt.type(out)
+    s = pixel_scale(dt, size, out, scale, align_corners)
     half = dt.type(2.0 if cubic else 1.0)  # half the filter's width
     support, inv = (half * s, dt.type(1) / s) if s >= 1 else (half, dt.type(1))
     center = s * (xp.arange(out, dtype=dt) + dt.type(0.5))

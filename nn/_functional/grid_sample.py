@@ -101,7 +101,7 @@ def _pad_coords(c: Tensor, size: int, padding_mode: str, align_corners: bool) ->
 
 def _taps(c: Tensor, size: int, mode: str, padding_mode: str, align_corners: bool) -> tuple:
     """The taps along one axis of each (N, P) point: integer positions (N, T, P), possibly out of range, and
-    their weights (N, T, P) as a Tensor (None for nearest's single tap)."""
+    their weights (N, T, P) as a Tensor."""
     xp = c.backend.xp
     if mode == "bicubic":  # the taps' own positions are padded, not the point's
         f = xp.floor(c._data)
@@ -114,7 +114,8 @@ def _taps(c: Tensor, size: int, mode: str, padding_mode: str, align_corners: boo
     c = _pad_coords(c, size, padding_mode, align_corners)
     if mode == "nearest":
         r = xp.rint(c._data)
-        return xp.clip(r, -1, size).astype(xp.int64)[:, None, :], None
+        # weight 1 with a zero derivative: the grid gets PyTorch's all-zero gradient (c is finite here)
+        return xp.clip(r, -1, size).astype(xp.int64)[:, None, :], (c * 0 + 1).unsqueeze(1)
     f = xp.floor(c._data)
     t = c - Tensor._make(f)
     f = xp.clip(f, -2, size).astype(xp.int64)
@@ -204,8 +205,7 @@ def grid_sample(
         pos = pos.reshape(shape)
         ok = ok & (pos >= 0) & (pos < sizes[i])
         flat = flat + xp.clip(pos, 0, sizes[i] - 1) * math.prod(sizes[:i])
-        if wt is not None:
-            w = wt.reshape(shape) if w is None else w * wt.reshape(shape)
+        w = wt.reshape(shape) if w is None else w * wt.reshape(shape)
     full = (n, *(pos.shape[1] for pos, _ in axes), p)
     m = math.prod(full[1:-1])
     # one flat read of every tap of every channel: (N, C, m, P); a 1-d index keeps the backward's
@@ -215,8 +215,5 @@ def grid_sample(
     flat = xp.broadcast_to(flat, full).reshape(n, 1, m, p) + base + chan
     taken = input.reshape(-1)[Tensor._make(flat.reshape(-1))].reshape(n, c, m, p)
     ok = Tensor._make(xp.broadcast_to(ok, full).reshape(n, 1, m, p))  # taps outside the input read 0
-    if w is None:  # nearest: one tap, no weight
-        out = autograd.where(ok, taken, 0.0).reshape(n, c, p)
-    else:
-        out = (taken * autograd.where(ok, w.reshape(n, 1, m, p), 0.0)).sum(2)
+    out = (taken * autograd.where(ok, w.reshape(n, 1, m, p), 0.0)).sum(2)
     return out.reshape(n, c, *out_spatial)

@@ -12,7 +12,7 @@ from typing import Any
 
 from autograd import Tensor
 
-from ._antialias import antialias_axis
+from ._antialias import antialias_axis, pixel_scale
 from ._cubic import cubic_weights
 from .pooling import adaptive_avg_pool1d, adaptive_avg_pool2d
 from .pooling3d import adaptive_avg_pool3d
@@ -40,10 +40,9 @@ def _source(x: Tensor, size: int, out: int, scale: float | None, align_corners: 
     xp = x.backend.xp
     dt = x._data.dtype
     o = xp.arange(out, dtype=dt)
+    ratio = pixel_scale(dt, size, out, scale, align_corners)
     if align_corners:
-        ratio = dt.type(size - 1) / dt.type(out - 1) if out > 1 else dt.type(0)
         return o * ratio
-    ratio = dt.type(1.0 / scale) if scale else dt.type(size) / dt.type(out)
     src = ratio * (o + dt.type(0.5)) - dt.type(0.5)
     return src if cubic else xp.maximum(src, dt.type(0))
 

@@ -180,23 +180,12 @@ GRID_CASES = [(m, p, ac) for m in ("bilinear", "nearest", "bicubic") for p in ("
 @needs_torch
 @pytest.mark.parametrize("mode,pad,ac", GRID_CASES, ids=str)
 def test_grid_sample_2d_parity(device, mode, pad, ac):
+    # big enough to skip check_op's float64 gradcheck (slow): test_grid_sample_gradgradcheck does that
     rng = np.random.default_rng(1)
-    x = rng.standard_normal(
-        (2, 3, 4, 5)
-    )  # big enough to skip check_op's gradcheck: see the gradgradcheck test
-    g = rng.uniform(-2.5 if pad == "reflection" else -1.3, 2.5 if pad == "reflection" else 1.3, (2, 5, 4, 2))
+    x = rng.standard_normal((2, 3, 4, 5))
+    far = 2.5 if pad == "reflection" else 1.3
+    g = rng.uniform(-far, far, (2, 5, 4, 2))
     kw = {"mode": mode, "padding_mode": pad, "align_corners": ac}
-    if (
-        mode == "nearest"
-    ):  # PyTorch gives the grid an all-zero gradient; ours gives none: sample at a fixed grid
-        gt = g.astype(np.float32)
-        check_op(
-            [x],
-            lambda t: F.grid_sample(t, A.tensor(gt, device=t.device, dtype=t.dtype), **kw),
-            lambda t: TF.grid_sample(t, torch.tensor(gt), **kw),
-            device=device,
-        )
-        return
     check_op(
         [x, g],
         lambda t, u: F.grid_sample(t, u, **kw),
@@ -213,10 +202,6 @@ def test_grid_sample_3d_parity(device, mode, pad, ac):
     x = rng.standard_normal((2, 2, 3, 4, 5))
     g = rng.uniform(-1.4, 1.4, (2, 2, 3, 2, 3))
     kw = {"mode": mode, "padding_mode": pad, "align_corners": ac}
-    if mode == "nearest":
-        check_op([x], lambda t: F.grid_sample(t, A.tensor(g, device=t.device, dtype=t.dtype), **kw),
-                 lambda t: TF.grid_sample(t, torch.tensor(g.astype(np.float32)), **kw), device=device)  # fmt: skip
-        return
     check_op(
         [x, g], lambda t, u: F.grid_sample(t, u, **kw), lambda t, u: TF.grid_sample(t, u, **kw), device=device
     )
@@ -229,6 +214,7 @@ def test_grid_sample_gradgradcheck(device):
     for kw in ({"padding_mode": "zeros"}, {"padding_mode": "reflection", "align_corners": True}):
         assert A.gradgradcheck(lambda t, u, kw=kw: F.grid_sample(t, u, **kw), (x, g)), kw
     assert A.gradgradcheck(lambda t, u: F.grid_sample(t, u, mode="bicubic"), (x, g))
+    assert A.gradcheck(lambda t, u: F.grid_sample(t, u, mode="nearest", padding_mode="border"), (x, g))
     x5 = A.tensor(rng.standard_normal((1, 1, 2, 2, 3)), device=device, requires_grad=True)
     g5 = A.tensor(rng.uniform(-1.5, 1.5, (1, 1, 2, 2, 3)), device=device, requires_grad=True)
     assert A.gradcheck(lambda t, u: F.grid_sample(t, u, padding_mode="reflection"), (x5, g5))
