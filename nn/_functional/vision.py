@@ -3,6 +3,7 @@
 Resampling is separable: each spatial axis is a gather (``index_select``) and, for the linear and cubic
 modes, a weighted sum of 2 or 4 gathers, so gradients come from the gather's scatter-add and are
 differentiable again. Source positions follow PyTorch's CPU kernels, computed in the input's dtype.
+``antialias=True`` (bilinear, bicubic) resizes each axis by a weight matmul instead (``_antialias.py``).
 """
 
 from __future__ import annotations
@@ -164,6 +165,8 @@ def interpolate(
     dim = input.ndim - 2
     if mode not in _MODES or dim not in (1, 2, 3) or _NDIM.get(mode, dim) != dim:
         raise _mode_error(input, mode)
+    if mode in _NDIM and not input.is_floating_point():
+        raise RuntimeError(f"interpolate: {mode} mode needs a floating point input, got {input.dtype}")
     out, scales = _output_size(input, size, scale_factor, recompute_scale_factor, mode)
     if antialias and mode not in ("bilinear", "bicubic"):
         raise ValueError(

@@ -140,6 +140,8 @@ def test_interpolate_mode_errors(device):
         F.interpolate(x5, scale_factor=2, mode="area", align_corners=False)
     with pytest.raises(ValueError, match="same number of spatial dimensions"):
         F.interpolate(x5, size=(2, 3), mode="trilinear")
+    with pytest.raises(RuntimeError, match="bicubic mode needs a floating point input, got autograd.int64"):
+        F.interpolate(A.zeros(1, 1, 2, 2, dtype=A.int64, device=device), scale_factor=2, mode="bicubic")
 
 
 @needs_torch
