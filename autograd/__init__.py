@@ -9,7 +9,7 @@ from __future__ import annotations
 from backends import Device
 from backends import Device as device
 
-from . import cuda, functional, viz
+from . import cuda, functional, linalg, viz
 from . import methods as _methods  # noqa: F401  (attaches ops to Tensor)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
@@ -62,6 +62,7 @@ from .dtypes import (
 )
 from .engine import backward, grad
 from .function import Function, once_differentiable
+from .generator import Generator
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -109,6 +110,8 @@ from .ops.counting import bincount, histc, unique_consecutive
 from .ops.differences import diff, trapezoid, trapz
 from .ops.distance import cdist
 from .ops.einsum import einsum
+from .ops.householder import geqrf
+from .ops.householder import householder_product as orgqr
 from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu
 from .ops.linalg import bmm, dot, mm, outer
 from .ops.matrix import (
@@ -117,14 +120,10 @@ from .ops.matrix import (
     addr,
     baddbmm,
     cross,
-    det,
     inner,
-    inverse,
     kron,
-    logdet,
     matrix_power,
     renorm,
-    slogdet,
 )
 from .ops.random import multinomial
 from .ops.reduce import (
@@ -166,6 +165,7 @@ from .ops.shape import (
     unsqueeze,
     vstack,
 )
+from .ops.solvers import det, inverse, logdet, slogdet
 from .ops.stats import (
     aminmax,
     cummax,

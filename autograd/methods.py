@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import dtypes
+from .generator import use_generator
 from .ops import device as D
 from .ops import elementwise as E
 from .ops import index as I
@@ -275,9 +276,9 @@ def _install() -> None:
     T.zero_ = lambda self: _fill_(self, 0)
     T.fill_ = lambda self, value: _fill_(self, value)
     T.copy_ = copy_
-    T.uniform_ = lambda self, a=0.0, b=1.0, generator=None: _random_(self, "uniform", a, b)
-    T.normal_ = lambda self, mean=0.0, std=1.0, generator=None: _random_(self, "normal", mean, std)
-    T.bernoulli_ = lambda self, p=0.5, generator=None: _random_(self, "bernoulli", p, None)
+    T.uniform_ = lambda self, a=0.0, b=1.0, generator=None: _random_(self, "uniform", a, b, generator)
+    T.normal_ = lambda self, mean=0.0, std=1.0, generator=None: _random_(self, "normal", mean, std, generator)
+    T.bernoulli_ = lambda self, p=0.5, generator=None: _random_(self, "bernoulli", p, None, generator)
     T.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: _new(
         "tensor", self, dtype, device, data, requires_grad=requires_grad
     )
@@ -438,7 +439,8 @@ def _install() -> None:
     def bernoulli(self, p=None, *, generator=None):
         be = self.backend
         prob = self._data if p is None else _raw(p)
-        draw = be.uniform(self.shape, self._data.dtype, device=self.device)
+        with use_generator(generator, self.device, "bernoulli"):
+            draw = be.uniform(self.shape, self._data.dtype, device=self.device)
         return Tensor._make((draw < prob).astype(self._data.dtype))
 
     T.bernoulli = bernoulli
@@ -451,6 +453,7 @@ def _install_stats(T: Any) -> None:
     from .ops import differences as Df
     from .ops import matrix as M
     from .ops import random as Rnd
+    from .ops import solvers as Sv
     from .ops import stats as St
 
     T.median, T.nanmedian, T.kthvalue, T.mode = St.median, St.nanmedian, St.kthvalue, St.mode
@@ -460,7 +463,7 @@ def _install_stats(T: Any) -> None:
     T.bincount, T.histc, T.unique_consecutive = C.bincount, C.histc, C.unique_consecutive
     T.cross, T.inner, T.kron, T.matrix_power = M.cross, M.inner, M.kron, M.matrix_power
     T.baddbmm, T.addbmm, T.addmv, T.addr, T.renorm = M.baddbmm, M.addbmm, M.addmv, M.addr, M.renorm
-    T.inverse, T.det, T.slogdet, T.logdet = M.inverse, M.det, M.slogdet, M.logdet
+    T.inverse, T.det, T.slogdet, T.logdet = Sv.inverse, Sv.det, Sv.slogdet, Sv.logdet
     T.random_, T.exponential_, T.geometric_ = Rnd.random_, Rnd.exponential_, Rnd.geometric_
     T.log_normal_, T.cauchy_, T.multinomial = Rnd.log_normal_, Rnd.cauchy_, Rnd.multinomial
 

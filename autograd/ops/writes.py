@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..generator import use_generator
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor, bump_version
 from . import device as D
@@ -79,16 +80,17 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
     return self
 
 
-def _random_(self: Tensor, kind: str, a: Any, b: Any) -> Tensor:
+def _random_(self: Tensor, kind: str, a: Any, b: Any, generator: Any = None) -> Tensor:
     if _grad_state.enabled:
         check_inplace(self, kind + "_")
     be = self.backend
     dev = self.device
     dt = self._data.dtype
-    if kind == "uniform":
-        vals = be.uniform(self.shape, dt, a, b, device=dev)
-    elif kind == "normal":
-        vals = be.normal(self.shape, dt, a, b, device=dev)
-    else:
-        vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
+    with use_generator(generator, dev, kind + "_"):
+        if kind == "uniform":
+            vals = be.uniform(self.shape, dt, a, b, device=dev)
+        elif kind == "normal":
+            vals = be.normal(self.shape, dt, a, b, device=dev)
+        else:
+            vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
     return overwrite(self, vals)
