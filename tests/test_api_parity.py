@@ -75,6 +75,7 @@ LazyLinear LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d LazyConvTranspos
 LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d
 UninitializedParameter UninitializedBuffer
 CTCLoss
+UpsamplingNearest2d UpsamplingBilinear2d
 """.split()
 FUNCTIONAL = """
 normalize one_hot pad interpolate unfold fold linear conv1d conv2d conv_transpose2d max_pool2d avg_pool2d
@@ -84,6 +85,7 @@ binary_cross_entropy_with_logits scaled_dot_product_attention relu softmax log_s
 pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance pdist rms_norm local_response_norm
 rrelu gumbel_softmax max_unpool1d max_unpool2d lp_pool1d lp_pool2d
 multi_margin_loss multilabel_margin_loss triplet_margin_with_distance_loss ctc_loss
+grid_sample affine_grid
 """.split()
 INIT = """
 uniform_ normal_ constant_ zeros_ ones_ eye_ xavier_uniform_ xavier_normal_ kaiming_uniform_ kaiming_normal_
