@@ -9,7 +9,7 @@ from __future__ import annotations
 from backends import Device
 from backends import Device as device
 
-from . import cuda, functional, special, viz
+from . import cuda, functional, linalg, special, viz
 from . import methods as _methods  # noqa: F401  (attaches ops to Tensor)
 from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .creation import (
@@ -22,6 +22,7 @@ from .creation import (
     full,
     full_like,
     get_rng_state,
+    initial_seed,
     linspace,
     logspace,
     manual_seed,
@@ -42,6 +43,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .dtype_info import can_cast, finfo, get_default_dtype, iinfo, promote_types, set_default_dtype
 from .dtypes import (
     bool,
     double,
@@ -62,6 +64,7 @@ from .dtypes import (
 )
 from .engine import backward, grad
 from .function import Function, once_differentiable
+from .generator import Generator
 from .grad_mode import (
     enable_grad,
     inference_mode,
@@ -105,10 +108,37 @@ from .math_ops import (
     xlogy,
 )
 from .methods import clamp, floor_divide, logical_not, where
+from .methods_extra import addcdiv, addcmul
+from .ops.bits import (
+    bitwise_and,
+    bitwise_left_shift,
+    bitwise_not,
+    bitwise_or,
+    bitwise_right_shift,
+    bitwise_xor,
+)
+from .ops.bucketing import bucketize, histogram, searchsorted
+from .ops.combine import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    broadcast_shapes,
+    broadcast_tensors,
+    cartesian_prod,
+    column_stack,
+    combinations,
+    dstack,
+    meshgrid,
+)
+from .ops.contract import mv, tensordot, vdot
 from .ops.counting import bincount, histc, unique_consecutive
+from .ops.covariance import corrcoef, cov
 from .ops.differences import diff, trapezoid, trapz
 from .ops.distance import cdist
 from .ops.einsum import einsum
+from .ops.householder import geqrf
+from .ops.householder import householder_product as orgqr
 from .ops.index import gather, index_select, masked_fill, one_hot, scatter, scatter_add, tril, triu
 from .ops.linalg import bmm, dot, mm, outer
 from .ops.matrix import (
@@ -117,15 +147,12 @@ from .ops.matrix import (
     addr,
     baddbmm,
     cross,
-    det,
     inner,
-    inverse,
     kron,
-    logdet,
     matrix_power,
     renorm,
-    slogdet,
 )
+from .ops.nan_reduce import nanmean, nansum, std_mean, var_mean
 from .ops.random import multinomial
 from .ops.reduce import (
     all,
@@ -166,6 +193,9 @@ from .ops.shape import (
     unsqueeze,
     vstack,
 )
+from .ops.shape_extra import argwhere, fliplr, flipud, moveaxis
+from .ops.signs import copysign, fix, frac, nextafter, sgn
+from .ops.solvers import det, inverse, logdet, slogdet
 from .ops.stats import (
     aminmax,
     cummax,
@@ -178,6 +208,8 @@ from .ops.stats import (
     nanquantile,
     quantile,
 )
+from .ops.structured import tril_indices, triu_indices, vander
+from .printing import set_printoptions
 from .special import digamma, erfinv, i0, lgamma, mvlgamma, polygamma
 from .tensor import Tensor
 
@@ -316,10 +348,6 @@ def is_floating_point(x: Tensor) -> builtins_bool:
 import builtins as _builtins  # noqa: E402
 
 builtins_bool = _builtins.bool
-
-
-def get_default_dtype() -> dtype:
-    return float32
 
 
 def numel(x: Tensor) -> _builtins.int:

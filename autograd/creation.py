@@ -10,6 +10,7 @@ import numpy as np
 import backends
 
 from . import dtypes
+from .generator import use_generator
 from .tensor import Tensor
 
 _py_float, _py_int, _py_bool = builtins.float, builtins.int, builtins.bool
@@ -274,7 +275,16 @@ def manual_seed(seed: int) -> None:
         cuda_mod.manual_seed_all(_py_int(seed))
 
 
-seed = manual_seed
+def seed() -> int:
+    """Seed every generator with a fresh non-deterministic 64-bit number and return it (``torch.seed``)."""
+    s = _py_int(np.random.SeedSequence().entropy) % (1 << 63)
+    manual_seed(s)
+    return s
+
+
+def initial_seed() -> int:
+    """The seed the CPU generator was last seeded with (by ``manual_seed``/``seed``, or at start-up)."""
+    return _py_int(backends.cpu.generator().bit_generator.seed_seq.entropy)
 
 
 def get_rng_state() -> Tensor:
@@ -313,19 +323,17 @@ def _rand_dtype(dtype: Any) -> np.dtype:
 def rand(
     *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None
 ) -> Tensor:
-    b = backends.get(device)
-    return _finish(
-        b.uniform(_size(size, "rand"), _rand_dtype(dtype), device=backends.as_device(device)), requires_grad
-    )
+    b, dev = backends.get(device), backends.as_device(device)
+    with use_generator(generator, dev, "rand"):
+        return _finish(b.uniform(_size(size, "rand"), _rand_dtype(dtype), device=dev), requires_grad)
 
 
 def randn(
     *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False, generator: Any = None
 ) -> Tensor:
-    b = backends.get(device)
-    return _finish(
-        b.normal(_size(size, "randn"), _rand_dtype(dtype), device=backends.as_device(device)), requires_grad
-    )
+    b, dev = backends.get(device), backends.as_device(device)
+    with use_generator(generator, dev, "randn"):
+        return _finish(b.normal(_size(size, "randn"), _rand_dtype(dtype), device=dev), requires_grad)
 
 
 def randint(
@@ -349,23 +357,19 @@ def randint(
             f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
         )
     npd = np.dtype(np.int64) if dtype is None else dtypes.to_np(dtype)
-    b = backends.get(device)
-    return _finish(
-        b.randint(
-            low,
-            high,
-            _size((size,) if isinstance(size, _py_int) else tuple(size), "randint"),
-            npd,
-            device=backends.as_device(device),
-        ),
-        requires_grad,
-    )
+    b, dev = backends.get(device), backends.as_device(device)
+    shape = _size((size,) if isinstance(size, _py_int) else tuple(size), "randint")
+    with use_generator(generator, dev, "randint"):
+        return _finish(b.randint(low, high, shape, npd, device=dev), requires_grad)
 
 
-def randperm(n: int, *, dtype: Any = None, device: Any = None) -> Tensor:
-    b = backends.get(device)
+def randperm(
+    n: int, *, generator: Any = None, dtype: Any = None, device: Any = None, requires_grad: bool = False
+) -> Tensor:
+    b, dev = backends.get(device), backends.as_device(device)
     npd = np.dtype(np.int64) if dtype is None else dtypes.to_np(dtype)
-    return Tensor._make(b.permutation(n, device=backends.as_device(device)).astype(npd))
+    with use_generator(generator, dev, "randperm"):
+        return _finish(b.permutation(n, device=dev).astype(npd), requires_grad)
 
 
 def normal(
@@ -380,16 +384,16 @@ def normal(
 ) -> Tensor:
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
-        z = randn(ref.shape, dtype=ref.dtype, device=ref.device)
+        z = randn(ref.shape, dtype=ref.dtype, device=ref.device, generator=generator)
         return (z * std + mean).detach()
     if size is None:
         raise TypeError("normal: with float mean and std a size is required")
-    b = backends.get(device)
+    b, dev = backends.get(device), backends.as_device(device)
     size = (size,) if isinstance(size, _py_int) else tuple(size)
-    return _finish(
-        b.normal(_size(size, "normal"), _rand_dtype(dtype), mean, std, device=backends.as_device(device)),
-        requires_grad,
-    )
+    with use_generator(generator, dev, "normal"):
+        return _finish(
+            b.normal(_size(size, "normal"), _rand_dtype(dtype), mean, std, device=dev), requires_grad
+        )
 
 
 def rand_like(x: Tensor, *, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:

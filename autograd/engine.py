@@ -476,6 +476,10 @@ def _accumulate(t: Tensor, g: Tensor, create_graph: bool, handed: set) -> None:
         t.grad = t.grad + g
     else:
         t.grad = Tensor._make(t.grad._data + g._data)
+    ex = t._extra
+    if ex is not None and "post_accumulate_hooks" in ex:
+        for h in list(ex["post_accumulate_hooks"]):
+            h(t)
 
 
 def _unbroadcast(g: Any, inp: Tensor, node: Function, raw: bool) -> Any:

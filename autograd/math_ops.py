@@ -33,9 +33,8 @@ def _floating(op: str, x: Any) -> Tensor:
     return x if x._data.dtype.kind == "f" else D.to(x, dtypes.default_float)
 
 
-def _pair(op: str, a: Any, b: Any, to_float: bool = True) -> tuple[Tensor, Tensor]:
-    """Both operands as tensors of PyTorch's result dtype (a float one when ``to_float``), same device."""
-    from .creation import result_type, tensor
+def operands(op: str, a: Any, b: Any) -> tuple[Any, Any]:
+    """Validate a binary op's operands: at least one Tensor, the other one on its device or a scalar."""
     from .methods import _other
 
     if not isinstance(a, Tensor):
@@ -43,9 +42,15 @@ def _pair(op: str, a: Any, b: Any, to_float: bool = True) -> tuple[Tensor, Tenso
             raise TypeError(
                 f"{op}: expected at least one Tensor, got {type(a).__name__} and {type(b).__name__}"
             )
-        a = _other(op, b, a)
-    else:
-        b = _other(op, a, b)
+        return _other(op, b, a), b
+    return a, _other(op, a, b)
+
+
+def _pair(op: str, a: Any, b: Any, to_float: bool = True) -> tuple[Tensor, Tensor]:
+    """Both operands as tensors of PyTorch's result dtype (a float one when ``to_float``), same device."""
+    from .creation import result_type, tensor
+
+    a, b = operands(op, a, b)
     target = result_type(a, b).np
     if to_float and target.kind != "f":
         target = dtypes.default_float

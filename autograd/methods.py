@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import dtypes
+from .generator import use_generator
 from .ops import device as D
 from .ops import elementwise as E
 from .ops import index as I
@@ -103,9 +104,6 @@ def _install() -> None:
     T.__neg__ = lambda self: E.Neg.apply(self)
     T.__pos__ = lambda self: self
     T.__abs__ = lambda self: E.Abs.apply(self)
-    T.__invert__ = T.bitwise_not = lambda self: (
-        logical_not(self) if self._data.dtype.kind == "b" else Tensor._make(~self._data)
-    )
 
     T.__iadd__ = T.add_ = _inplace(E.Add, "add", lambda d, o: d.__iadd__(o))
     T.__isub__ = T.sub_ = _inplace(E.Sub, "sub", lambda d, o: d.__isub__(o))
@@ -182,10 +180,6 @@ def _install() -> None:
     T.logical_or = _logical("logical_or")
     T.logical_xor = _logical("logical_xor")
     T.logical_not = lambda self: logical_not(self)
-    T.__and__ = T.bitwise_and = _logical("bitwise_and")
-    T.__or__ = T.bitwise_or = _logical("bitwise_or")
-    T.__xor__ = T.bitwise_xor = _logical("bitwise_xor")
-    T.__rand__, T.__ror__, T.__rxor__ = T.__and__, T.__or__, T.__xor__
     T.isnan = lambda self: Tensor._make(self.backend.xp.isnan(self._data))
     T.isinf = lambda self: Tensor._make(self.backend.xp.isinf(self._data))
     T.isfinite = lambda self: Tensor._make(self.backend.xp.isfinite(self._data))
@@ -204,7 +198,6 @@ def _install() -> None:
     T.clamp_ = T.clip_ = clamp_
     T.clamp_min = lambda self, m: clamp(self, min=m)
     T.clamp_max = lambda self, m: clamp(self, max=m)
-    T.lerp = lambda self, end, weight: self + weight * (end - self)
     T.where = lambda self, cond, other: where(cond, self, other)
 
     # reductions
@@ -273,9 +266,9 @@ def _install() -> None:
     T.zero_ = lambda self: _fill_(self, 0)
     T.fill_ = lambda self, value: _fill_(self, value)
     T.copy_ = copy_
-    T.uniform_ = lambda self, a=0.0, b=1.0, generator=None: _random_(self, "uniform", a, b)
-    T.normal_ = lambda self, mean=0.0, std=1.0, generator=None: _random_(self, "normal", mean, std)
-    T.bernoulli_ = lambda self, p=0.5, generator=None: _random_(self, "bernoulli", p, None)
+    T.uniform_ = lambda self, a=0.0, b=1.0, generator=None: _random_(self, "uniform", a, b, generator)
+    T.normal_ = lambda self, mean=0.0, std=1.0, generator=None: _random_(self, "normal", mean, std, generator)
+    T.bernoulli_ = lambda self, p=0.5, generator=None: _random_(self, "bernoulli", p, None, generator)
     T.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: _new(
         "tensor", self, dtype, device, data, requires_grad=requires_grad
     )
@@ -312,32 +305,20 @@ def _install() -> None:
     T.ravel = lambda self: S.reshape(self, (-1,))
     T.moveaxis = S.movedim
     T.greater, T.greater_equal, T.less, T.less_equal = T.gt, T.ge, T.lt, T.le
-    T.not_equal, T.positive, T.sgn, T.fix = T.ne, lambda self: self, T.sign, T.trunc
+    T.not_equal, T.positive = T.ne, lambda self: self
     T.clamp_min_ = lambda self, m: clamp_(self, min=m)
     T.clamp_max_ = lambda self, m: clamp_(self, max=m)
-    T.fliplr = lambda self: S.flip(self, (1,))
-    T.flipud = lambda self: S.flip(self, (0,))
-    T.frac = lambda self: self - self.trunc()
     T.sinh = lambda self: (self.exp() - (-self).exp()) * 0.5
     T.cosh = lambda self: (self.exp() + (-self).exp()) * 0.5
-    T.addcmul = lambda self, tensor1, tensor2, *, value=1: self + value * tensor1 * tensor2
-    T.addcdiv = lambda self, tensor1, tensor2, *, value=1: self + value * tensor1 / tensor2
     T.addmm = lambda self, mat1, mat2, *, beta=1, alpha=1: (
         alpha * L.mm(mat1, mat2) + (beta * self if beta != 0 else 0 * self.nan_to_num(0.0, 0.0, 0.0))
     )  # beta = 0 ignores self (nan and inf in it do not spread), as in PyTorch
-    T.mv = lambda self, vec: L.matmul(self, vec)
     T.dist = lambda self, other, p=2: R.norm(self - other, p)
     T.isclose = lambda self, other, rtol=1e-05, atol=1e-08, equal_nan=False: Tensor._make(
         self.backend.xp.isclose(self._data, _raw(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
     )
     T.count_nonzero = lambda self, dim=None: Tensor._make(
         self.backend.xp.asarray(self.backend.xp.count_nonzero(self._data, axis=dim), dtype="int64")
-    )
-    T.nansum = lambda self, dim=None, keepdim=False, *, dtype=None: R.sum(
-        where(self.isnan(), 0.0, self), dim, keepdim, dtype=dtype
-    )
-    T.nanmean = lambda self, dim=None, keepdim=False, *, dtype=None: (
-        T.nansum(self, dim, keepdim, dtype=dtype) / (R.sum(self.isnan().logical_not(), dim, keepdim))
     )
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
@@ -385,7 +366,6 @@ def _install() -> None:
         return Tensor._make(xp.ascontiguousarray(xp.stack(nz, axis=1).astype("int64")))
 
     T.nonzero = nonzero
-    T.argwhere = lambda self: nonzero(self)
 
     def masked_select(self, mask):
         shape = self.backend.xp.broadcast_shapes(self.shape, mask.shape)
@@ -436,7 +416,8 @@ def _install() -> None:
     def bernoulli(self, p=None, *, generator=None):
         be = self.backend
         prob = self._data if p is None else _raw(p)
-        draw = be.uniform(self.shape, self._data.dtype, device=self.device)
+        with use_generator(generator, self.device, "bernoulli"):
+            draw = be.uniform(self.shape, self._data.dtype, device=self.device)
         return Tensor._make((draw < prob).astype(self._data.dtype))
 
     T.bernoulli = bernoulli
@@ -449,6 +430,7 @@ def _install_stats(T: Any) -> None:
     from .ops import differences as Df
     from .ops import matrix as M
     from .ops import random as Rnd
+    from .ops import solvers as Sv
     from .ops import stats as St
 
     T.median, T.nanmedian, T.kthvalue, T.mode = St.median, St.nanmedian, St.kthvalue, St.mode
@@ -458,7 +440,7 @@ def _install_stats(T: Any) -> None:
     T.bincount, T.histc, T.unique_consecutive = C.bincount, C.histc, C.unique_consecutive
     T.cross, T.inner, T.kron, T.matrix_power = M.cross, M.inner, M.kron, M.matrix_power
     T.baddbmm, T.addbmm, T.addmv, T.addr, T.renorm = M.baddbmm, M.addbmm, M.addmv, M.addr, M.renorm
-    T.inverse, T.det, T.slogdet, T.logdet = M.inverse, M.det, M.slogdet, M.logdet
+    T.inverse, T.det, T.slogdet, T.logdet = Sv.inverse, Sv.det, Sv.slogdet, Sv.logdet
     T.random_, T.exponential_, T.geometric_ = Rnd.random_, Rnd.exponential_, Rnd.geometric_
     T.log_normal_, T.cauchy_, T.multinomial = Rnd.log_normal_, Rnd.cauchy_, Rnd.multinomial
 
@@ -468,6 +450,10 @@ def _install_stats(T: Any) -> None:
     from .special import install as install_special
 
     install_special(T)  # lgamma, digamma, polygamma, mvlgamma, erfinv, erfc, i0, exp2 (special.py)
+
+    from .methods_extra import install as install_extra
+
+    install_extra(T)  # bitwise ops, copysign, nansum, vdot, histogram, cov, addcmul_... (methods_extra.py)
 
 
 def _new(kind: str, self: Tensor, dtype: Any, device: Any, *args: Any, requires_grad: bool = False) -> Tensor:

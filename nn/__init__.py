@@ -15,6 +15,7 @@ from .modules.conv import *  # noqa: F403
 from .modules.distance import *  # noqa: F403
 from .modules.dropout import *  # noqa: F403
 from .modules.flatten import *  # noqa: F403
+from .modules.lazy import *  # noqa: F403
 from .modules.linear import *  # noqa: F403
 from .modules.loss import *  # noqa: F403
 from .modules.norm import *  # noqa: F403

@@ -11,6 +11,8 @@ if TYPE_CHECKING:
 def _param_count(mod: Module) -> tuple[int, int]:
     total = trainable = 0
     for p in mod.parameters():
+        if type(p).__name__ == "UninitializedParameter":  # a lazy module before its first forward
+            continue
         n = p.numel()
         total += n
         trainable += n if p.requires_grad else 0

@@ -6,7 +6,9 @@ from ._functional.activation import *  # noqa: F403
 from ._functional.attention import *  # noqa: F403
 from ._functional.conv import *  # noqa: F403
 from ._functional.conv3d import *  # noqa: F403
+from ._functional.ctc import *  # noqa: F403
 from ._functional.dropout import *  # noqa: F403
+from ._functional.grid_sample import *  # noqa: F403
 from ._functional.linear import *  # noqa: F403
 from ._functional.loss import *  # noqa: F403
 from ._functional.margin_loss import *  # noqa: F403

@@ -24,7 +24,8 @@ logaddexp2 logit xlogy sinc deg2rad rad2deg heaviside fmax fmin float_power sign
 floor_divide nan_to_num_
 median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
 matrix_power baddbmm addbmm addmv addr bincount histc trapezoid trapz renorm det slogdet logdet inverse
-unique_consecutive multinomial lgamma digamma polygamma mvlgamma erfinv i0 special.gammaln special.ndtri
+unique_consecutive multinomial Generator randperm geqrf orgqr lgamma digamma polygamma mvlgamma erfinv i0
+special.gammaln special.ndtri
 index_add index_copy index_fill index_put index_put_ scatter_reduce masked_scatter take take_along_dim put
 select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided cdist
 """.split()
@@ -72,6 +73,11 @@ ZeroPad1d ZeroPad2d ZeroPad3d ConstantPad1d ConstantPad2d ConstantPad3d Reflecti
 ReflectionPad3d ReplicationPad1d ReplicationPad2d ReplicationPad3d CircularPad1d CircularPad2d CircularPad3d
 PixelShuffle PixelUnshuffle ChannelShuffle CosineSimilarity PairwiseDistance Softmax2d RMSNorm LocalResponseNorm
 MaxUnpool1d MaxUnpool2d LPPool1d LPPool2d MultiMarginLoss MultiLabelMarginLoss TripletMarginWithDistanceLoss
+LazyLinear LazyConv1d LazyConv2d LazyConv3d LazyConvTranspose1d LazyConvTranspose2d LazyConvTranspose3d
+LazyBatchNorm1d LazyBatchNorm2d LazyBatchNorm3d LazyInstanceNorm1d LazyInstanceNorm2d LazyInstanceNorm3d
+UninitializedParameter UninitializedBuffer
+CTCLoss
+UpsamplingNearest2d UpsamplingBilinear2d
 """.split()
 FUNCTIONAL = """
 normalize one_hot pad interpolate unfold fold linear conv1d conv2d conv_transpose2d max_pool2d avg_pool2d
@@ -80,13 +86,15 @@ batch_norm layer_norm group_norm dropout embedding cross_entropy nll_loss mse_lo
 binary_cross_entropy_with_logits scaled_dot_product_attention relu softmax log_softmax sigmoid tanh gelu silu
 pixel_shuffle pixel_unshuffle channel_shuffle cosine_similarity pairwise_distance pdist rms_norm local_response_norm
 rrelu gumbel_softmax max_unpool1d max_unpool2d lp_pool1d lp_pool2d
-multi_margin_loss multilabel_margin_loss triplet_margin_with_distance_loss
+multi_margin_loss multilabel_margin_loss triplet_margin_with_distance_loss ctc_loss
+grid_sample affine_grid
 """.split()
 INIT = """
 uniform_ normal_ constant_ zeros_ ones_ eye_ xavier_uniform_ xavier_normal_ kaiming_uniform_ kaiming_normal_
 orthogonal_ trunc_normal_ calculate_gain
 """.split()
 OPTIM = "SGD Adam AdamW RMSprop Adagrad Adadelta Adamax NAdam RAdam Rprop ASGD LBFGS".split()
+SWA = "AveragedModel SWALR update_bn get_ema_multi_avg_fn get_swa_multi_avg_fn get_ema_avg_fn get_swa_avg_fn".split()
 LR_SCHED = """
 StepLR MultiStepLR ExponentialLR LambdaLR LinearLR CosineAnnealingLR OneCycleLR ReduceLROnPlateau SequentialLR
 """.split()
@@ -94,7 +102,14 @@ UTILS = """
 clip_grad_norm_ clip_grad_value_ parameters_to_vector vector_to_parameters weight_norm remove_weight_norm spectral_norm
 remove_spectral_norm
 """.split()
-DATA = "Dataset TensorDataset DataLoader random_split Subset".split()
+DATA = """
+Dataset TensorDataset DataLoader random_split Subset ConcatDataset ChainDataset StackDataset IterableDataset
+Sampler SequentialSampler RandomSampler SubsetRandomSampler WeightedRandomSampler BatchSampler get_worker_info
+""".split()
+LINALG = """
+vector_norm matrix_norm norm det slogdet inv inv_ex solve solve_triangular cholesky cholesky_ex qr eigh eigvalsh svd
+svdvals pinv lstsq matrix_power matrix_rank matrix_exp cross vecdot multi_dot diagonal cond matmul householder_product
+""".split()
 SPECIAL = """
 gammaln digamma psi polygamma multigammaln erf erfc erfcx erfinv expit logit xlogy xlog1py log1p expm1 exp2
 logsumexp log_softmax softmax i0 i0e i1 i1e sinc entr ndtr ndtri log_ndtr round
@@ -106,9 +121,33 @@ GROUPS = {
     "F": (F, "torch.nn.functional", FUNCTIONAL),
     "init": (nn.init, "torch.nn.init", INIT),
     "optim": (nn.optim, "torch.optim", OPTIM),
+    "swa_utils": (nn.optim.swa_utils, "torch.optim.swa_utils", SWA),
     "lr_scheduler": (nn.optim.lr_scheduler, "torch.optim.lr_scheduler", LR_SCHED),
     "utils": (nn.utils, "torch.nn.utils", UTILS),
     "data": (nn.data, "torch.utils.data", DATA),
+    "parametrize": (
+        nn.utils.parametrize,
+        "torch.nn.utils.parametrize",
+        "register_parametrization remove_parametrizations is_parametrized cached type_before_parametrizations".split(),
+    ),
+    "parametrizations": (
+        nn.utils.parametrizations,
+        "torch.nn.utils.parametrizations",
+        "weight_norm spectral_norm orthogonal".split(),
+    ),
+    "prune": (
+        nn.utils.prune,
+        "torch.nn.utils.prune",
+        """identity random_unstructured l1_unstructured random_structured ln_structured global_unstructured
+        custom_from_mask remove is_pruned""".split(),
+    ),
+    "stateless": (nn.utils.stateless, "torch.nn.utils.stateless", ["functional_call"]),
+    "fusion": (
+        nn.utils.fusion,
+        "torch.nn.utils.fusion",
+        "fuse_conv_bn_eval fuse_conv_bn_weights fuse_linear_bn_eval fuse_linear_bn_weights".split(),
+    ),
+    "linalg": (A.linalg, "torch.linalg", LINALG),
     "special": (A.special, "torch.special", SPECIAL),
     "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
 }

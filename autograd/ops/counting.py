@@ -35,8 +35,9 @@ def bincount(x: Tensor, weights: Any = None, minlength: int = 0) -> Tensor:
     return Tensor._make(xp.bincount(d, weights=w.astype("float64"), minlength=minlength).astype(out_dtype))
 
 
-def histc(x: Tensor, bins: int = 100, min: Any = 0, max: Any = 0) -> Tensor:  # noqa: A002
+def histc(input: Tensor, bins: int = 100, min: Any = 0, max: Any = 0) -> Tensor:  # noqa: A002
     """Histogram of ``bins`` equal bins over [min, max] (the data's range when min == max)."""
+    x = input
     xp = x.backend.xp
     if not x.is_floating_point():
         raise RuntimeError(f"histc: expected a floating point tensor, got {x.dtype}")

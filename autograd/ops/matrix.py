@@ -1,100 +1,14 @@
-"""Matrix ops beyond matmul: inverse/det/slogdet (xp.linalg, which CuPy has), products built on matmul
-(cross, inner, kron, matrix_power, baddbmm, addbmm, addmv, addr) and renorm."""
+"""Matrix ops beyond matmul: products built on matmul (cross, inner, kron, matrix_power, baddbmm, addbmm,
+addmv, addr) and renorm. Solvers and decompositions (inverse, det...) are in solvers.py / spectral.py."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ..tensor import Tensor
-from .base import Primitive, check_same_device, normalize_dims
+from .base import check_same_device, normalize_dims
 from .linalg import bmm, matmul, outer
-from .results import SlogdetResult
-
-
-def _check_square(x: Tensor, name: str) -> None:
-    if x.ndim < 2 or x.shape[-1] != x.shape[-2]:
-        raise RuntimeError(
-            f"{name}: A must be batches of square matrices, but got shape {tuple(x.shape)}"
-            + (f" ({x.shape[-2]} by {x.shape[-1]} matrices)" if x.ndim >= 2 else "")
-        )
-    if not x.is_floating_point():
-        raise RuntimeError(f"{name}: expected a floating point tensor, got {x.dtype}")
-
-
-def _linalg_call(ctx: Any, name: str, fn: str, a: Any) -> Any:
-    xp = ctx.backend_xp(a)
-    try:
-        out = getattr(xp.linalg, fn)(a)
-        # a single matrix's det/slogdet may come back as a scalar: keep it an array of the backend
-        return tuple(xp.asarray(o) for o in out) if isinstance(out, tuple) else xp.asarray(out)
-    except xp.linalg.LinAlgError as e:
-        raise RuntimeError(f"{name}: {e} (input of shape {tuple(a.shape)}); the matrix is singular") from None
-
-
-class Inverse(Primitive):
-    _saves_output = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return _linalg_call(ctx, "linalg.inv", "inv", a)
-
-    @staticmethod
-    def backward(ctx, g):
-        yt = ctx.output().mT
-        return -(yt @ g @ yt)
-
-
-class Det(Primitive):
-    _saved_inputs = (0,)
-    _saves_output = True
-
-    @staticmethod
-    def forward(ctx, a):
-        return _linalg_call(ctx, "linalg.det", "det", a)
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.inputs
-        return (g * ctx.output()).unsqueeze(-1).unsqueeze(-1) * Inverse.apply(a).mT
-
-
-class LogAbsDet(Primitive):
-    _saved_inputs = (0,)
-
-    @staticmethod
-    def forward(ctx, a):
-        return _linalg_call(ctx, "linalg.slogdet", "slogdet", a)[1]
-
-    @staticmethod
-    def backward(ctx, g):
-        (a,) = ctx.inputs
-        return g.unsqueeze(-1).unsqueeze(-1) * Inverse.apply(a).mT
-
-
-def inverse(x: Tensor) -> Tensor:
-    """Matrix inverse (batched); the gradient is -A^-T g A^-T."""
-    _check_square(x, "linalg.inv")
-    return Inverse.apply(x)
-
-
-def det(x: Tensor) -> Tensor:
-    """Determinant (batched). Its gradient uses the inverse, so it needs a non-singular matrix."""
-    _check_square(x, "linalg.det")
-    return Det.apply(x)
-
-
-def slogdet(x: Tensor) -> Any:
-    """``(sign, logabsdet)`` of the determinant (batched); the gradient flows through logabsdet."""
-    _check_square(x, "linalg.slogdet")
-    xp = x.backend.xp
-    sign = Tensor._make(xp.asarray(xp.linalg.slogdet(x._data)[0]).astype(x._data.dtype))
-    return SlogdetResult(sign, LogAbsDet.apply(x))
-
-
-def logdet(x: Tensor) -> Tensor:
-    """log(det(A)): NaN where the determinant is negative, -inf where it is zero."""
-    sign, logabs = slogdet(x)
-    return logabs.masked_fill(sign < 0, float("nan"))
+from .solvers import inverse
 
 
 def matrix_power(x: Tensor, n: int) -> Tensor:

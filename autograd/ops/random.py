@@ -9,19 +9,22 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..generator import use_generator
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor
 from .inplace import check_inplace, overwrite
 
 
-def _fill(self: Tensor, name: str, make: Any) -> Tensor:
+def _fill(self: Tensor, name: str, make: Any, generator: Any = None) -> Tensor:
     """Write ``make(backend, uniform_dtype)`` into ``self`` (a leaf requiring grad is refused; a tensor with history
     gets a zero gradient to its old value)."""
     if _grad_state.enabled:
         check_inplace(self, name)
     be = self.backend
     dt = self._data.dtype
-    return overwrite(self, make(be, "float64" if dt.itemsize > 4 else "float32").astype(dt))
+    with use_generator(generator, self.device, name):
+        vals = make(be, "float64" if dt.itemsize > 4 else "float32").astype(dt)
+    return overwrite(self, vals)
 
 
 def _need_float(self: Tensor, name: str) -> None:
@@ -61,7 +64,8 @@ def random_(self: Tensor, *args: Any, generator: Any = None, **kwargs: Any) -> T
         raise RuntimeError(f"random_: expects 'from' to be less than 'to', but got from={lo} >= to={hi}")
     if dt.kind == "b" and (lo < 0 or hi > 2):
         raise RuntimeError(f"random_: from={lo}, to={hi} is out of range for a bool tensor ([0, 2))")
-    return _fill(self, "random_", lambda be, ud: be.randint(lo, hi, self.shape, "int64", device=self.device))
+    draw = lambda be, ud: be.randint(lo, hi, self.shape, "int64", device=self.device)  # noqa: E731
+    return _fill(self, "random_", draw, generator)
 
 
 def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> Tensor:
@@ -71,7 +75,10 @@ def exponential_(self: Tensor, lambd: float = 1.0, *, generator: Any = None) -> 
         raise RuntimeError(f"exponential_: expects lambda > 0.0, but found lambda={lambd}")
     xp = self.backend.xp
     return _fill(
-        self, "exponential_", lambda be, ud: -xp.log(_open_uniform(be, self.shape, ud, self.device)) / lambd
+        self,
+        "exponential_",
+        lambda be, ud: -xp.log(_open_uniform(be, self.shape, ud, self.device)) / lambd,
+        generator,
     )
 
 
@@ -86,7 +93,7 @@ def geometric_(self: Tensor, p: float, *, generator: Any = None) -> Tensor:
         u = _open_uniform(be, self.shape, "float64", self.device)
         return xp.maximum(xp.ceil(xp.log(u) * scale), 1.0)
 
-    return _fill(self, "geometric_", make)
+    return _fill(self, "geometric_", make, generator)
 
 
 def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator: Any = None) -> Tensor:
@@ -96,7 +103,10 @@ def log_normal_(self: Tensor, mean: float = 1.0, std: float = 2.0, *, generator:
         raise RuntimeError(f"log_normal_: expects std > 0.0, but found std={std}")
     xp = self.backend.xp
     return _fill(
-        self, "log_normal_", lambda be, ud: xp.exp(be.normal(self.shape, ud, mean, std, device=self.device))
+        self,
+        "log_normal_",
+        lambda be, ud: xp.exp(be.normal(self.shape, ud, mean, std, device=self.device)),
+        generator,
     )
 
 
@@ -111,11 +121,16 @@ def cauchy_(self: Tensor, median: float = 0.0, sigma: float = 1.0, *, generator:
         u = be.uniform(self.shape, "float64", device=self.device)
         return median + sigma * xp.tan(math.pi * (u - 0.5))
 
-    return _fill(self, "cauchy_", make)
+    return _fill(self, "cauchy_", make, generator)
 
 
 def multinomial(x: Tensor, num_samples: int, replacement: bool = False, *, generator: Any = None) -> Tensor:
     """Category indices drawn from the rows of ``x`` (non-negative weights, need not sum to 1)."""
+    with use_generator(generator, x.device, "multinomial"):
+        return _multinomial(x, num_samples, replacement)
+
+
+def _multinomial(x: Tensor, num_samples: int, replacement: bool) -> Tensor:
     if not x.is_floating_point():
         raise RuntimeError(f"multinomial: only supports floating-point dtypes for input, got {x.dtype}")
     if x.ndim not in (1, 2):

@@ -388,10 +388,12 @@ def any(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
 
 def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False) -> Tensor:
     """Vector p-norm (``p`` = 2, 1, inf, -inf, 0 or any float); 'fro' is the 2-norm over ``dim``."""
+    if p == "nuc":  # torch.norm: a matrix norm over dim (the last two by default)
+        from ..linalg import matrix_norm
+
+        return matrix_norm(x, "nuc", (-2, -1) if dim is None else dim, keepdim)
     if p == "fro" or p is None:
         p = 2
-    if p == "nuc":
-        raise RuntimeError("norm: the nuclear norm is not supported")
     axes = normalize_dims(dim, x.ndim, "norm")
     a = x.abs()
     if p == float("inf"):

@@ -1,4 +1,5 @@
-"""Shape ops composed from views and copies: tensor_split, rot90, sum_to_size, narrow_copy, fill_diagonal_."""
+"""Shape ops composed from views and copies: tensor_split, rot90, sum_to_size, narrow_copy, fill_diagonal_,
+fliplr, flipud, argwhere."""
 
 from __future__ import annotations
 
@@ -98,3 +99,27 @@ def fill_diagonal_(x: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
     mask = xp.zeros(n, dtype=bool)
     mask[xp.arange(0, end, step)] = True
     return _assign(x, masked_fill(x, Tensor._make(mask.reshape(x.shape)), fill_value))
+
+
+def fliplr(input: Tensor) -> Tensor:
+    """Reverse the columns (dim 1) of a tensor of at least 2 dims."""
+    if input.ndim < 2:
+        raise RuntimeError(f"fliplr: Input must be >= 2-d, got shape {tuple(input.shape)}")
+    return S.flip(input, (1,))
+
+
+def flipud(input: Tensor) -> Tensor:
+    """Reverse the rows (dim 0) of a tensor of at least 1 dim."""
+    if input.ndim < 1:
+        raise RuntimeError("flipud: Input must be >= 1-d, got a 0-d tensor")
+    return S.flip(input, (0,))
+
+
+def argwhere(input: Tensor) -> Tensor:
+    """The indices of the non-zero elements, one row per element (``nonzero()``)."""
+    return input.nonzero()
+
+
+def moveaxis(input: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move dims ``source`` to positions ``destination`` (NumPy's name for ``movedim``)."""
+    return S.movedim(input, source, destination)

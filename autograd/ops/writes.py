@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..generator import use_generator
 from ..grad_mode import state as _grad_state
 from ..tensor import Tensor, bump_version
 from . import device as D
@@ -79,16 +80,35 @@ def _fill_(self: Tensor, value: Any) -> Tensor:
     return self
 
 
-def _random_(self: Tensor, kind: str, a: Any, b: Any) -> Tensor:
+def _random_(self: Tensor, kind: str, a: Any, b: Any, generator: Any = None) -> Tensor:
     if _grad_state.enabled:
         check_inplace(self, kind + "_")
     be = self.backend
     dev = self.device
     dt = self._data.dtype
-    if kind == "uniform":
-        vals = be.uniform(self.shape, dt, a, b, device=dev)
-    elif kind == "normal":
-        vals = be.normal(self.shape, dt, a, b, device=dev)
-    else:
-        vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
+    with use_generator(generator, dev, kind + "_"):
+        if kind == "uniform":
+            vals = be.uniform(self.shape, dt, a, b, device=dev)
+        elif kind == "normal":
+            vals = be.normal(self.shape, dt, a, b, device=dev)
+        else:
+            vals = (be.uniform(self.shape, "float32", device=dev) < a).astype(dt)
     return overwrite(self, vals)
+
+
+def store(op: str, self: Tensor, result: Tensor) -> Tensor:
+    """The in-place form of a composite op: ``result`` written into ``self``, which must keep its shape and
+    dtype category (PyTorch's checks: no broadcasting self up, no float result into an integer tensor)."""
+    from .inplace import _can_cast
+
+    if result.shape != self.shape:
+        raise RuntimeError(
+            f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape {list(result.shape)}"
+        )
+    if result._data.dtype != self._data.dtype:
+        if not _can_cast(result._data.dtype, self._data.dtype):
+            raise RuntimeError(
+                f"{op}: result type {result.dtype} can't be cast to the desired output type {self.dtype}"
+            )
+        result = D.to(result, self.dtype)
+    return _assign(self, result)

@@ -1,22 +1,27 @@
 """DataLoader: iterate a dataset in (shuffled) batches, collated into tensors.
 
-Loading happens in the main process: ``num_workers`` is accepted for PyTorch compatibility and ignored
-(no worker processes), as are ``pin_memory``, ``prefetch_factor`` and ``persistent_workers``.
+With ``num_workers=0`` batches are loaded in the main process; with ``num_workers > 0`` worker processes,
+each with its own copy of the dataset, fetch and collate them (see ``_multiprocessing`` and ``_worker``), as
+torch.utils.data does. ``pin_memory`` is accepted and does nothing (batches are CPU tensors).
 """
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from ._fetch import create_fetcher
 from .collate import default_collate, default_convert
-from .dataset import IterableDataset, TensorDataset
-from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from .dataset import ConcatDataset, IterableDataset, Subset, TensorDataset
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler, _randint
 
 
 class DataLoader:
     """Batches from a dataset: ``batch_size``, ``shuffle`` (seeded by ``autograd.manual_seed``), ``drop_last``,
-    custom ``sampler`` / ``batch_sampler`` / ``collate_fn``; ``len()`` is the number of batches."""
+    custom ``sampler`` / ``batch_sampler`` / ``collate_fn``, ``num_workers`` loader processes; ``len()`` is the
+    number of batches."""
 
     def __init__(
         self,
@@ -37,7 +42,7 @@ class DataLoader:
         prefetch_factor: int | None = None,
         persistent_workers: bool = False,
         pin_memory_device: str = "",
-        in_order: bool = True,  # batches are always produced in order here (no worker processes)
+        in_order: bool = True,
     ) -> None:
         if not isinstance(num_workers, int) or num_workers < 0:
             raise ValueError(
@@ -45,12 +50,29 @@ class DataLoader:
             )
         if timeout < 0:
             raise ValueError("timeout option should be non-negative")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError(
+                "prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 to enable "
+                "multiprocessing, otherwise set prefetch_factor to None."
+            )
+        if num_workers > 0 and prefetch_factor is None:
+            prefetch_factor = 2
+        elif prefetch_factor is not None and prefetch_factor < 0:
+            raise ValueError("prefetch_factor option should be non-negative")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("persistent_workers option needs num_workers > 0")
         self.dataset = dataset
-        self.num_workers = num_workers  # accepted, ignored: batches are loaded in the main process
-        self.pin_memory = pin_memory
+        self.num_workers = num_workers
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
+        self.in_order = in_order
+        self.pin_memory = pin_memory  # accepted; batches are CPU tensors already
+        self.pin_memory_device = pin_memory_device
         self.timeout = timeout
         self.worker_init_fn = worker_init_fn
+        self.multiprocessing_context = _mp_context(multiprocessing_context, num_workers)
         self.generator = generator
+        self._iterator: Any = None  # the persistent workers' iterator
         self._iterable = isinstance(dataset, IterableDataset)
         if self._iterable:
             if shuffle not in (None, False):
@@ -99,38 +121,39 @@ class DataLoader:
     def _auto_collation(self) -> bool:
         return self.batch_sampler is not None or (self._iterable and self.batch_size is not None)
 
-    def _fetch(self, indices: list) -> Any:
-        ds = self.dataset
-        if self.collate_fn is default_collate and type(ds) is TensorDataset:
-            return ds._get_batch(indices)  # one gather per tensor instead of a stack of single rows
-        getitems = getattr(ds, "__getitems__", None)
-        samples = getitems(indices) if getitems else [ds[i] for i in indices]
-        return self.collate_fn(samples)
+    @property
+    def _index_sampler(self) -> Iterable:
+        """What each fetch gets: index lists (auto-collation), single indices, or None for a stream."""
+        if self._iterable:
+            return itertools.repeat(None)
+        return self.batch_sampler if self._auto_collation else self.sampler
+
+    def _base_seed(self) -> int:
+        """The workers' base seed, drawn each epoch from ``generator`` or the seeded CPU generator."""
+        return _randint(2**63 - 1, 1, self.generator)[0]
 
     def __iter__(self) -> Iterator[Any]:
-        if self._iterable:
-            yield from self._iter_stream()
-            return
-        if self.batch_sampler is not None:
-            for indices in self.batch_sampler:
-                yield self._fetch(list(indices))
-        else:
-            for i in self.sampler:
-                yield self.collate_fn(self.dataset[i])
+        if self.num_workers == 0:
+            self._base_seed()  # drawn as with workers, so a seeded shuffle gives the same order either way
+            fetcher = create_fetcher(
+                self.dataset,
+                self._iterable,
+                self._auto_collation,
+                self.collate_fn,
+                self.batch_size,
+                self.drop_last,
+            )
+            return _single_process(fetcher, iter(self._index_sampler), self._iterable)
+        from ._multiprocessing import MultiProcessingIter
 
-    def _iter_stream(self) -> Iterator[Any]:
-        if self.batch_size is None:
-            for sample in self.dataset:
-                yield self.collate_fn(sample)
-            return
-        batch: list = []
-        for sample in self.dataset:
-            batch.append(sample)
-            if len(batch) == self.batch_size:
-                yield self.collate_fn(batch)
-                batch = []
-        if batch and not self.drop_last:
-            yield self.collate_fn(batch)
+        _check_cpu_dataset(self.dataset, self.num_workers)
+        if not self.persistent_workers:
+            return MultiProcessingIter(self)
+        if self._iterator is None or self._iterator._shutdown:
+            self._iterator = MultiProcessingIter(self)
+        else:
+            self._iterator._reset()
+        return self._iterator
 
     def __len__(self) -> int:
         if self._iterable:
@@ -141,3 +164,58 @@ class DataLoader:
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
         return len(self.sampler)
+
+
+def _single_process(fetcher: Any, index_iter: Iterator, stream: bool) -> Iterator[Any]:
+    """Batches loaded in this process."""
+    for index in index_iter:
+        if not stream:
+            yield fetcher.fetch(index)
+            continue
+        try:
+            batch = fetcher.fetch(index)
+        except StopIteration:  # the IterableDataset's pass is over
+            return
+        yield batch
+
+
+def _mp_context(ctx: Any, num_workers: int) -> Any:
+    """A multiprocessing context from a start-method name or context (None: the platform default)."""
+    if ctx is None:
+        return None
+    if num_workers == 0:
+        raise ValueError(
+            "multiprocessing_context can only be used with multi-process loading (num_workers > 0), but got "
+            f"num_workers={num_workers}"
+        )
+    if isinstance(ctx, str):
+        methods = multiprocessing.get_all_start_methods()
+        if ctx not in methods:
+            raise ValueError(
+                f"multiprocessing_context option should specify a valid start method in {methods!r}, but got "
+                f"multiprocessing_context={ctx!r}"
+            )
+        ctx = multiprocessing.get_context(ctx)
+    if not isinstance(ctx, multiprocessing.context.BaseContext):
+        raise TypeError(
+            "multiprocessing_context option should be a valid context object or a string specifying the start "
+            f"method, but got multiprocessing_context={ctx}"
+        )
+    return ctx
+
+
+def _check_cpu_dataset(dataset: Any, num_workers: int) -> None:
+    """Refuse, before any worker starts, a TensorDataset (maybe inside Subset/ConcatDataset) holding CUDA tensors."""
+    if isinstance(dataset, Subset):
+        _check_cpu_dataset(dataset.dataset, num_workers)
+    elif isinstance(dataset, ConcatDataset):
+        for d in dataset.datasets:
+            _check_cpu_dataset(d, num_workers)
+    elif isinstance(dataset, TensorDataset):
+        for t in dataset.tensors:
+            if t.device.type != "cpu":
+                raise RuntimeError(
+                    f"DataLoader: num_workers={num_workers} with a TensorDataset holding tensors on {t.device}: "
+                    "worker processes are CPU-only (CUDA cannot be used in a forked worker). Keep the dataset on "
+                    "the CPU and move each batch to the device in the loop, or use num_workers=0."
+                )

@@ -11,6 +11,8 @@ from typing import Any
 import autograd
 from autograd import Tensor
 
+from .sampler import _perm
+
 
 class Dataset:
     """A map-style dataset: subclasses define ``__getitem__(index)`` and usually ``__len__``."""
@@ -28,8 +30,56 @@ class IterableDataset(Dataset):
     def __iter__(self) -> Iterator[Any]:
         raise NotImplementedError(f"{type(self).__name__} must define __iter__")  # abstract, as PyTorch's
 
-    def __add__(self, other: Any) -> Any:
-        raise TypeError("IterableDataset does not support concatenation with +")
+    def __add__(self, other: Any) -> ChainDataset:
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several iterable datasets streamed one after another (``a + b`` for IterableDatasets)."""
+
+    def __init__(self, datasets: Sequence[Any]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[Any]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)  # a dataset without __len__ raises TypeError, as in PyTorch
+        return total
+
+
+class StackDataset(Dataset):
+    """Zips equal-length datasets: sample i is a tuple (positional) or dict (keyword) of their i-th samples."""
+
+    def __init__(self, *args: Dataset, **kwargs: Dataset) -> None:
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output, "
+                "but both types are given."
+            )
+        parts = list(args) or list(kwargs.values())
+        if not parts:
+            raise ValueError("At least one dataset should be passed")
+        n = len(parts[0])
+        if any(len(d) != n for d in parts):
+            raise ValueError("Size mismatch between datasets")
+        self._length = n
+        self.datasets: Any = args if args else kwargs
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
 
 
 class TensorDataset(Dataset):
@@ -114,8 +164,8 @@ class Subset(Dataset):
 def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: Any = None) -> list[Subset]:
     """Split into non-overlapping random subsets of the given lengths (or fractions summing to 1).
 
-    The permutation comes from the CPU generator (``autograd.manual_seed`` makes it reproducible); a NumPy
-    ``Generator`` may be passed as ``generator``.
+    The permutation comes from ``generator`` (an ``autograd.Generator``, e.g. ``Generator().manual_seed(42)``,
+    or a NumPy Generator) or else the global CPU stream (``autograd.manual_seed`` makes it reproducible).
     """
     n = len(dataset)
     lengths = list(lengths)
@@ -140,10 +190,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float], generator: An
         )
     if sum(lengths) != n:
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
-    if generator is not None and hasattr(generator, "permutation"):
-        perm = [int(i) for i in generator.permutation(n)]
-    else:
-        perm = autograd.randperm(n).tolist()
+    perm = _perm(n, generator)
     out, offset = [], 0
     for length in lengths:
         out.append(Subset(dataset, perm[offset : offset + length]))

@@ -5,14 +5,24 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+import numpy as np
+
 import autograd
 
 
 def _perm(n: int, generator: Any) -> list[int]:
-    """A random permutation from ``generator`` (a NumPy Generator) or the seeded CPU generator."""
-    if generator is not None and hasattr(generator, "permutation"):
+    """A random permutation from ``generator`` (an ``autograd.Generator``, a NumPy Generator, or None: the
+    global CPU stream that ``autograd.manual_seed`` seeds)."""
+    if isinstance(generator, np.random.Generator):
         return [int(i) for i in generator.permutation(n)]
-    return autograd.randperm(n).tolist()
+    return autograd.randperm(n, generator=generator).tolist()
+
+
+def _randint(high: int, size: int, generator: Any) -> list[int]:
+    """``size`` integers uniform on [0, high) from ``generator`` (as ``_perm``)."""
+    if isinstance(generator, np.random.Generator):
+        return [int(i) for i in generator.integers(0, high, size=size)]
+    return autograd.randint(0, high, (size,), generator=generator).tolist()
 
 
 class Sampler:
@@ -66,11 +76,7 @@ class RandomSampler(Sampler):
     def __iter__(self) -> Iterator[int]:
         n = len(self.data_source)
         if self.replacement:
-            if self.generator is not None and hasattr(self.generator, "integers"):
-                draws = self.generator.integers(0, n, size=self.num_samples).tolist()
-            else:
-                draws = autograd.randint(0, n, (self.num_samples,)).tolist()
-            yield from (int(i) for i in draws)
+            yield from _randint(n, self.num_samples, self.generator)
             return
         for _ in range(self.num_samples // n):
             yield from _perm(n, self.generator)
@@ -95,6 +101,37 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probability proportional to ``weights`` (with or without replacement):
+    the usual cure for an imbalanced dataset."""
+
+    def __init__(
+        self, weights: Sequence[float], num_samples: int, replacement: bool = True, generator: Any = None
+    ) -> None:
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+            raise ValueError(
+                f"num_samples should be a positive integer value, but got num_samples={num_samples}"
+            )
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got replacement={replacement}")
+        w = weights.detach().cpu().numpy() if isinstance(weights, autograd.Tensor) else np.asarray(weights)
+        if w.ndim != 1:
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
+        self.weights = autograd.tensor(w.astype(np.float64))
+        self.num_samples = num_samples
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self) -> Iterator[int]:
+        draws = autograd.multinomial(
+            self.weights, self.num_samples, self.replacement, generator=self.generator
+        )
+        yield from draws.tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler):

@@ -3,7 +3,7 @@ normalization, variable-length sequences (``rnn``)."""
 
 from __future__ import annotations
 
-from . import checkpoint, rnn
+from . import checkpoint, fusion, parametrizations, parametrize, prune, rnn, stateless
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -25,6 +25,11 @@ __all__ = [
     "vector_to_parameters",
     "rnn",
     "checkpoint",
+    "fusion",
+    "prune",
+    "stateless",
+    "parametrizations",
+    "parametrize",
     "weight_norm",
     "remove_weight_norm",
     "spectral_norm",

@@ -139,8 +139,6 @@ def test_dataloader_argument_errors(device):
         DataLoader(ds, num_workers=-1)
     with pytest.raises(ValueError, match="batch_size should be a positive integer"):
         DataLoader(ds, batch_size=0)
-    dl = DataLoader(ds, batch_size=5, num_workers=2)  # accepted; loading stays in this process
-    assert len(list(dl)) == 2
 
 
 def test_iterable_dataset():

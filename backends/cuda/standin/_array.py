@@ -97,8 +97,10 @@ def wrap(res: Any, found: list, where: str, view: bool) -> Any:
         dev = rt._local.device
         rt.track(a, dev)
         return new(a, dev)
-    if t is tuple or t is list:
-        return t([wrap(r, found, where, view) for r in res])
+    if t is list:
+        return [wrap(r, found, where, view) for r in res]
+    if isinstance(res, tuple):  # NumPy's named tuples (linalg's QRResult...) are plain tuples in CuPy
+        return tuple(wrap(r, found, where, view) for r in res)
     return res
 
 
