@@ -109,6 +109,11 @@ vector_norm matrix_norm norm det slogdet inv inv_ex solve solve_triangular chole
 svdvals pinv lstsq matrix_power matrix_rank matrix_exp cross vecdot multi_dot diagonal cond matmul householder_product
 """.split()
 
+DISTRIBUTIONS = """
+Distribution Normal Uniform Bernoulli Categorical OneHotCategorical OneHotCategoricalStraightThrough Exponential
+Laplace LogNormal Independent MultivariateNormal MixtureSameFamily TransformedDistribution kl_divergence register_kl
+""".split()
+
 # (our namespace, torch namespace path, names, what to compare)
 GROUPS = {
     "nn": (nn, "torch.nn", MODULES),
@@ -143,6 +148,7 @@ GROUPS = {
     ),
     "linalg": (A.linalg, "torch.linalg", LINALG),
     "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
+    "distributions": (A.distributions, "torch.distributions", DISTRIBUTIONS),
 }
 
 # Differences from torch's signatures that are deliberate, each with its reason.
