@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-from numbers import Number
 from typing import Any
 
 from ..creation import empty
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, as_shape
-from .utils import broadcast_all
+from .elementwise import ElementwiseDistribution
 
 
-class Exponential(Distribution):
+class Exponential(ElementwiseDistribution):
     """Exponential with density ``rate * exp(-rate * x)`` on x >= 0."""
 
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
     has_rsample = True
+    _params = ("rate",)
 
     def __init__(self, rate: Any, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
-        super().__init__(() if isinstance(rate, Number) else self.rate.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Exponential:
-        new = self._get_checked_instance(Exponential, _instance)
-        shape = as_shape(batch_shape)
-        new.rate = self.rate.expand(shape)
-        return self._finish_expand(new, shape)
+        self._set_params((rate,), validate_args)
 
     @property
     def mean(self) -> Tensor:

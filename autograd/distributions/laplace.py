@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 from typing import Any
 
 from ..creation import empty
 from ..tensor import Tensor
-from . import constraints
-from .distribution import Distribution, as_shape
-from .utils import broadcast_all, finfo
+from .elementwise import LocScale
+from .utils import finfo
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """Double-exponential with density ``exp(-|x - loc| / scale) / (2 scale)``."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch = () if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.shape
-        super().__init__(batch, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Laplace:
-        new = self._get_checked_instance(Laplace, _instance)
-        shape = as_shape(batch_shape)
-        new.loc, new.scale = self.loc.expand(shape), self.scale.expand(shape)
-        return self._finish_expand(new, shape)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
+    _params = ("loc", "scale")
 
     @property
     def stddev(self) -> Tensor:

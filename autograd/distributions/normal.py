@@ -3,41 +3,18 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 from typing import Any
 
 from ..tensor import Tensor
-from . import constraints
 from ._erfinv import erfinv
-from .distribution import Distribution, as_shape
-from .utils import HALF_LOG_2PI, broadcast_all, standard_normal
+from .elementwise import LocScale
+from .utils import HALF_LOG_2PI, standard_normal
 
 
-class Normal(Distribution):
+class Normal(LocScale):
     """Gaussian with mean ``loc`` and standard deviation ``scale``."""
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
-    def __init__(self, loc: Any, scale: Any, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
-        batch = () if isinstance(loc, Number) and isinstance(scale, Number) else self.loc.shape
-        super().__init__(batch, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Normal:
-        new = self._get_checked_instance(Normal, _instance)
-        shape = as_shape(batch_shape)
-        new.loc, new.scale = self.loc.expand(shape), self.scale.expand(shape)
-        return self._finish_expand(new, shape)
-
-    @property
-    def mean(self) -> Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> Tensor:
-        return self.loc
+    _params = ("loc", "scale")
 
     @property
     def stddev(self) -> Tensor:

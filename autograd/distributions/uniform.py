@@ -3,35 +3,26 @@
 from __future__ import annotations
 
 import math
-from numbers import Number
 from typing import Any
 
 from ..creation import rand
 from ..tensor import Tensor
 from . import constraints
-from .distribution import Distribution, as_shape
-from .utils import broadcast_all
+from .elementwise import ElementwiseDistribution
 
 
-class Uniform(Distribution):
+class Uniform(ElementwiseDistribution):
     """Uniform on the half-open interval ``[low, high)``."""
 
     has_rsample = True
+    _params = ("low", "high")
 
     @property
     def arg_constraints(self) -> dict:
         return {"low": constraints.less_than(self.high), "high": constraints.greater_than(self.low)}
 
     def __init__(self, low: Any, high: Any, validate_args: bool | None = None) -> None:
-        self.low, self.high = broadcast_all(low, high)
-        batch = () if isinstance(low, Number) and isinstance(high, Number) else self.low.shape
-        super().__init__(batch, validate_args=validate_args)
-
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Uniform:
-        new = self._get_checked_instance(Uniform, _instance)
-        shape = as_shape(batch_shape)
-        new.low, new.high = self.low.expand(shape), self.high.expand(shape)
-        return self._finish_expand(new, shape)
+        self._set_params((low, high), validate_args)
 
     @constraints.dependent_property(is_discrete=False, event_dim=0)
     def support(self) -> constraints.Constraint:
