@@ -7,6 +7,7 @@ import math
 from numbers import Number
 from typing import Any
 
+from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
 
@@ -90,7 +91,8 @@ class lazy_property:  # noqa: N801 (PyTorch's name)
     def __get__(self, instance: Any, obj_type: Any = None) -> Any:
         if instance is None:
             return self
-        value = self.wrapped(instance)
+        with enable_grad():  # first touched inside sample()'s no_grad, it must still carry the graph
+            value = self.wrapped(instance)
         instance.__dict__[self.wrapped.__name__] = value
         return value
 

@@ -419,6 +419,16 @@ def test_onehot_straight_through(device):
     assert logits.grad is not None and bool((logits.grad != 0).any())
 
 
+def test_lazy_parameters_first_touched_by_sample_keep_their_graph(device):
+    for make in (lambda lg: D.Bernoulli(logits=lg), lambda lg: D.Categorical(logits=lg)):
+        lg = A.tensor([0.3, -1.0, 2.0], device=device, requires_grad=True)
+        d = make(lg)
+        d.sample((2,))  # computes probs under no_grad
+        assert d.probs.requires_grad
+        d.entropy().sum().backward()
+        assert lg.grad is not None and bool((lg.grad != 0).any())
+
+
 def test_logits_are_numerically_stable(device):
     lg = A.tensor([80.0, -80.0, 0.0], device=device, requires_grad=True)
     b = D.Bernoulli(logits=lg)
