@@ -25,7 +25,9 @@ class Constraint:
 
 
 def _fields(obj: Any, *names: str) -> str:
-    return ", ".join(f"{n}={getattr(obj, n)}" for n in names)
+    from .distribution import fmt_value
+
+    return ", ".join(f"{n}={fmt_value(getattr(obj, n))}" for n in names)
 
 
 class _Dependent(Constraint):

@@ -18,10 +18,13 @@ def as_shape(shape: Any) -> tuple:
     return tuple(int(s) for s in shape)
 
 
+def fmt_value(v: Any) -> str:
+    """A value as torch's f-string shows it: a 0-d tensor as its number."""
+    return str(v.item()) if isinstance(v, Tensor) and v.ndim == 0 else str(v)
+
+
 def _fmt(v: Any) -> str:
-    if isinstance(v, Tensor):
-        return str(v.item()) if v.ndim == 0 else str(tuple(v.shape))
-    return str(v)
+    return str(tuple(v.shape)) if isinstance(v, Tensor) and v.ndim else fmt_value(v)
 
 
 class Distribution:
@@ -65,7 +68,7 @@ class Distribution:
                     raise ValueError(
                         f"Expected parameter {param} ({type(value).__name__} of shape {tuple(value.shape)}) "
                         f"of distribution {self!r} to satisfy the constraint {constraint!r}, "
-                        f"but found invalid values:\n{value}"
+                        f"but found invalid values:\n{fmt_value(value)}"
                     )
 
     # ---- shapes -----------------------------------------------------------------------------------
@@ -184,7 +187,7 @@ class Distribution:
         if not bool(support.check(value).all()):
             raise ValueError(
                 f"Expected value argument ({type(value).__name__} of shape {actual}) to be within the support "
-                f"({support!r}) of the distribution {self!r}, but found invalid values:\n{value}"
+                f"({support!r}) of the distribution {self!r}, but found invalid values:\n{fmt_value(value)}"
             )
 
     def __repr__(self) -> str:

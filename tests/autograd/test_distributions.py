@@ -638,3 +638,22 @@ def test_number_parameters_work_with_values_on_any_device(device):
             want = getattr(d, q)(A.tensor(value, dtype=A.float32))
             assert got.device == A.device(device), f"{d}.{q}"
             np.testing.assert_allclose(got.cpu().numpy(), want.numpy(), rtol=1e-6, err_msg=f"{d}.{q}")
+
+
+def test_validation_messages_equal_torch_for_scalar_parameters():
+    for build in (
+        lambda M, t: M.Uniform(t(1.0), t(0.0)),
+        lambda M, t: M.Normal(t(0.0), t(-1.0)),
+        lambda M, t: M.Exponential(t(0.0)),
+        lambda M, t: M.Bernoulli(probs=t(1.5)),
+    ):
+        with pytest.raises(ValueError) as ours:
+            build(D, A.tensor)
+        with pytest.raises(ValueError) as theirs:
+            build(TD, torch.tensor)
+        assert str(ours.value) == str(theirs.value)
+    with pytest.raises(ValueError) as ours:
+        D.Normal(0.0, 1.0).log_prob(A.tensor(float("nan")))
+    with pytest.raises(ValueError) as theirs:
+        TD.Normal(0.0, 1.0).log_prob(torch.tensor(float("nan")))
+    assert str(ours.value) == str(theirs.value)
