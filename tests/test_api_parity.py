@@ -115,6 +115,11 @@ gammaln digamma psi polygamma multigammaln erf erfc erfcx erfinv expit logit xlo
 logsumexp log_softmax softmax i0 i0e i1 i1e sinc entr ndtr ndtri log_ndtr round
 """.split()
 
+DISTRIBUTIONS = """
+Distribution Normal Uniform Bernoulli Categorical OneHotCategorical OneHotCategoricalStraightThrough Exponential
+Laplace LogNormal Independent MultivariateNormal MixtureSameFamily TransformedDistribution kl_divergence register_kl
+""".split()
+
 # (our namespace, torch namespace path, names, what to compare)
 GROUPS = {
     "nn": (nn, "torch.nn", MODULES),
@@ -150,6 +155,7 @@ GROUPS = {
     "linalg": (A.linalg, "torch.linalg", LINALG),
     "special": (A.special, "torch.special", SPECIAL),
     "functional": (A.functional, "torch.autograd.functional", "vjp jvp jacobian hessian vhp hvp".split()),
+    "distributions": (A.distributions, "torch.distributions", DISTRIBUTIONS),
 }
 
 # Differences from torch's signatures that are deliberate, each with its reason.
