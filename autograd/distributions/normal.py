@@ -6,7 +6,6 @@ import math
 from typing import Any
 
 from ..tensor import Tensor
-from ._erfinv import erfinv
 from .elementwise import LocScale
 from .utils import HALF_LOG_2PI, standard_normal
 
@@ -39,7 +38,7 @@ class Normal(LocScale):
         return 0.5 * (1 + ((value - self.loc) / (self.scale * math.sqrt(2))).erf())
 
     def icdf(self, value: Any) -> Tensor:
-        return erfinv(2 * value - 1) * math.sqrt(2) * self.scale + self.loc  # value first: any device
+        return (2 * value - 1).erfinv() * math.sqrt(2) * self.scale + self.loc  # value first: any device
 
     def entropy(self) -> Tensor:
         return 0.5 + HALF_LOG_2PI + self.scale.log()
