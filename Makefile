@@ -63,6 +63,7 @@ examples: $(STAMP) system-deps
 	$(PYTHON) examples/mlp_digits.py --epochs 5
 	$(PYTHON) examples/cnn_digits.py --epochs 3
 	$(PYTHON) examples/autoencoder_digits.py --epochs 10
+	$(PYTHON) examples/vae_digits.py --epochs 20
 	$(PYTHON) examples/gan_digits.py --epochs 5
 	$(PYTHON) examples/lstm_sequence.py --epochs 5
 	$(PYTHON) examples/attention_digits.py --epochs 5
