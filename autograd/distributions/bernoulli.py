@@ -19,6 +19,16 @@ def check_one_of(probs: Any, logits: Any) -> None:
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
+def set_probs_or_logits(dist: Any, probs: Any, logits: Any) -> tuple:
+    """Store the one given of ``probs``/``logits`` (a number becomes a tensor) as ``dist._param``; the batch shape."""
+    check_one_of(probs, logits)
+    param = probs if probs is not None else logits
+    (t,) = broadcast_all(param)
+    setattr(dist, "probs" if probs is not None else "logits", t)
+    dist._param = t
+    return () if isinstance(param, Number) else tuple(t.shape)
+
+
 class Bernoulli(Distribution):
     """1 with probability ``probs`` (= sigmoid(logits)), else 0."""
 
@@ -27,15 +37,8 @@ class Bernoulli(Distribution):
     has_enumerate_support = True
 
     def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        check_one_of(probs, logits)
-        param = probs if probs is not None else logits
-        (t,) = broadcast_all(param)
-        if probs is not None:
-            self.probs = t
-        else:
-            self.logits = t
-        self._param = t
-        super().__init__(() if isinstance(param, Number) else t.shape, validate_args=validate_args)
+        batch = set_probs_or_logits(self, probs, logits)
+        super().__init__(batch, validate_args=validate_args)
 
     def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
         new = self._get_checked_instance(Bernoulli, _instance)

@@ -1,5 +1,5 @@
 """Invertible elementwise transforms for TransformedDistribution (``torch.distributions.transforms``):
-ExpTransform, AffineTransform, SigmoidTransform, TanhTransform and their composition."""
+ExpTransform, AffineTransform, SigmoidTransform, TanhTransform, AbsTransform and their composition."""
 
 from __future__ import annotations
 
@@ -121,6 +121,19 @@ class TanhTransform(Transform):
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return 2.0 * (math.log(2.0) - x - (-2.0 * x).softplus())  # log(1 - tanh^2), stable
+
+
+class AbsTransform(Transform):
+    """y = |x| (not bijective: the inverse picks the non-negative root; HalfNormal, HalfCauchy)."""
+
+    bijective = False
+    codomain = constraints.positive
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x.abs()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y
 
 
 class AffineTransform(Transform):
