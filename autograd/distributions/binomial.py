@@ -10,12 +10,12 @@ from ..grad_mode import no_grad
 from ..ops.base import const
 from ..tensor import Tensor
 from . import constraints
-from .bernoulli import check_one_of
-from .distribution import Distribution, as_shape
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .bernoulli import BinaryParam, check_one_of
+from .distribution import as_shape
+from .utils import broadcast_all
 
 
-class Binomial(Distribution):
+class Binomial(BinaryParam):
     """k successes out of n = ``total_count`` with probability ``C(n, k) p^k (1 - p)^(n - k)``."""
 
     arg_constraints = {
@@ -40,27 +40,12 @@ class Binomial(Distribution):
         new = self._get_checked_instance(Binomial, _instance)
         shape = as_shape(batch_shape)
         new.total_count = self.total_count.expand(shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(shape))
-                new._param = getattr(new, name)
+        self._expand_param(new, shape)
         return self._finish_expand(new, shape)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self) -> constraints.Constraint:
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self) -> tuple:
-        return tuple(self._param.shape)
 
     @property
     def mean(self) -> Tensor:

@@ -8,12 +8,12 @@ from ..creation import empty
 from ..grad_mode import no_grad
 from ..tensor import Tensor
 from . import constraints
-from .bernoulli import set_probs_or_logits
-from .distribution import Distribution, as_shape
-from .utils import bce_with_logits, finfo, lazy_property, logits_to_probs, probs_to_logits
+from .bernoulli import BinaryParam, set_probs_or_logits
+from .distribution import as_shape
+from .utils import bce_with_logits, finfo
 
 
-class Geometric(Distribution):
+class Geometric(BinaryParam):
     """k >= 0 with probability ``(1 - p)^k p``."""
 
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -34,19 +34,8 @@ class Geometric(Distribution):
     def expand(self, batch_shape: Any, _instance: Any = None) -> Geometric:
         new = self._get_checked_instance(Geometric, _instance)
         shape = as_shape(batch_shape)
-        for name in ("probs", "logits"):
-            if name in self.__dict__:
-                setattr(new, name, self.__dict__[name].expand(shape))
-                new._param = getattr(new, name)
+        self._expand_param(new, shape)
         return self._finish_expand(new, shape)
-
-    @lazy_property
-    def logits(self) -> Tensor:
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self) -> Tensor:
-        return logits_to_probs(self.logits, is_binary=True)
 
     @property
     def mean(self) -> Tensor:

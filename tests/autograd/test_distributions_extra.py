@@ -108,6 +108,36 @@ CASES = {
         _real(2, 3),
         ALL + ("stddev", "cdf", "icdf"),
     ),
+    "ContinuousBernoulli(probs)": (
+        lambda M, p: M.ContinuousBernoulli(probs=p["p"]),
+        {"p": np.array([[0.1, 0.4995, 0.7], [0.3, 0.5004, 0.95]])},  # two inside the Taylor band
+        _u(2, 3),
+        ("log_prob", "entropy", "mean", "variance", "cdf", "icdf"),
+    ),
+    "ContinuousBernoulli(logits)": (
+        lambda M, p: M.ContinuousBernoulli(logits=p["l"]),
+        {"l": _real(3) * 2},
+        _u(2, 3),
+        ("log_prob", "entropy", "mean", "variance", "cdf", "icdf"),
+    ),
+    "RelaxedBernoulli": (
+        lambda M, p: M.RelaxedBernoulli(p["t"], logits=p["l"]),
+        {"t": np.array(0.7), "l": _real(3)},
+        _u(2, 3),
+        ("log_prob",),
+    ),
+    "LogitRelaxedBernoulli": (
+        lambda M, p: M.relaxed_bernoulli.LogitRelaxedBernoulli(p["t"], probs=p["p"]),
+        {"t": np.array(1.3), "p": _u(3)},
+        _real(2, 3),
+        ("log_prob",),
+    ),
+    "RelaxedOneHotCategorical": (
+        lambda M, p: M.RelaxedOneHotCategorical(p["t"], probs=p["p"]),
+        {"t": np.array(0.5), "p": _pos(2, 4)},
+        RNG.dirichlet([1.0] * 4, (3, 2)),
+        ("log_prob",),
+    ),
 }
 
 
@@ -152,6 +182,7 @@ KL_CASES = {
     "Gumbel": (lambda M, p: M.Gumbel(p["a"], p["b"]), lambda: {"a": _real(3), "b": _pos(3)}),
     "HalfNormal": (lambda M, p: M.HalfNormal(p["a"]), lambda: {"a": _pos(2, 3)}),
     "Cauchy": (lambda M, p: M.Cauchy(p["a"], p["b"]), lambda: {"a": _real(3), "b": _pos(3)}),
+    "ContinuousBernoulli": (lambda M, p: M.ContinuousBernoulli(logits=p["a"]), lambda: {"a": _real(3)}),
 }
 KL_CROSS = {
     "Exponential-Gamma": (
@@ -370,6 +401,8 @@ def test_expand(device):
         D.HalfCauchy(t([1.0, 2.0])),
         D.Gumbel(t([1.0, 2.0]), 1.0),
         D.Cauchy(t([1.0, 2.0]), 1.0),
+        D.ContinuousBernoulli(logits=t([0.0, 1.0])),
+        D.RelaxedBernoulli(t(0.5), probs=t([0.2, 0.7])),
     ):
         e = d.expand((4, 2))
         assert type(e) is type(d) and e.batch_shape == (4, 2) and e.event_shape == d.event_shape, d
@@ -401,6 +434,7 @@ def test_validation_messages_equal_torch():
         lambda M, t: M.Binomial(t(3.0), probs=t(0.5)).log_prob(t(4.0)),
         lambda M, t: M.Geometric(probs=t(0.5)).log_prob(t(-1.0)),
         lambda M, t: M.HalfNormal(t(1.0)).log_prob(t(-1.0)),
+        lambda M, t: M.RelaxedBernoulli(t(0.5), probs=t(1.5)),
     ):
         with pytest.raises(ValueError) as ours:
             build(D, A.tensor)
@@ -419,6 +453,48 @@ def test_validation_errors_on_device(device):
         ValueError, match=r"parameter concentration \(Tensor of shape \(2,\)\) of distribution Dirichlet"
     ):
         D.Beta(t(1.0), t(-1.0))  # checked by the inner Dirichlet, as in torch
+    with pytest.raises(ValueError, match=r"parameter probs .* of distribution Categorical.* Simplex\(\)"):
+        D.RelaxedOneHotCategorical(t(0.5), probs=t([0.5, -0.1, 0.6]))
     with pytest.raises(ValueError, match="Simplex"):
         D.Dirichlet(t([1.0, 1.0])).log_prob(t([0.5, 0.6]))
     assert D.Gamma(t([-1.0]), 1.0, validate_args=False).concentration.item() == -1.0
+
+
+def test_relaxed_samples(device):
+    t = lambda x: A.tensor(x, device=device)  # noqa: E731
+    logits = A.tensor([-1.0, 0.0, 2.0], device=device, requires_grad=True)
+    temp = t(0.05)
+    d = D.RelaxedBernoulli(temp, logits=logits)
+    x = d.rsample((4000,))
+    assert tuple(x.shape) == (4000, 3) and x.device == A.device(device) and d.has_rsample
+    assert bool(d.support.check(x).all())
+    # at a low temperature the draws sit near 0/1 with Bernoulli(sigmoid(logits)) frequencies
+    freq = (x > 0.5).double().mean(0).cpu().numpy()
+    assert np.allclose(freq, 1 / (1 + np.exp(-np.array([-1.0, 0.0, 2.0]))), atol=0.03)
+    x.sum().backward()
+    assert logits.grad is not None and bool((logits.grad != 0).all())
+    probs = A.tensor([[0.1, 0.2, 0.7], [0.5, 0.25, 0.25]], device=device, requires_grad=True)
+    c = D.RelaxedOneHotCategorical(t(0.05), probs=probs)
+    y = c.rsample((4000,))
+    assert tuple(y.shape) == (4000, 2, 3) and c.event_shape == (3,) and c.batch_shape == (2,)
+    assert np.allclose(y.detach().sum(-1).cpu().numpy(), 1.0, atol=1e-5)
+    freq = A.one_hot(y.argmax(-1), 3).double().mean(0).cpu().numpy()
+    assert np.allclose(freq, probs.detach().cpu().numpy(), atol=0.03)
+    (y[..., 0] * 1.0).sum().backward()
+    assert probs.grad is not None and bool((probs.grad != 0).any())
+    assert tuple(c.expand((4, 2)).sample().shape) == (4, 2, 3)
+
+
+def test_continuous_bernoulli_samples_and_reparameterization(device):
+    probs = A.tensor(
+        [0.1, 0.3, 0.8], device=device, requires_grad=True
+    )  # (torch: no rsample gradient at 1/2)
+    d = D.ContinuousBernoulli(probs=probs)
+    x = d.rsample((20000,))
+    assert bool(d.support.check(x).all())
+    assert np.allclose(x.mean(0).detach().cpu().numpy(), d.mean.detach().cpu().numpy(), atol=0.01)
+    x.mean(0).sum().backward()  # d E[x] / dp, from the reparameterized draws and from the closed form
+    (want,) = A.grad(D.ContinuousBernoulli(probs=probs).mean.sum(), probs)
+    assert np.allclose(probs.grad.cpu().numpy(), want.detach().cpu().numpy(), rtol=0.08)
+    with pytest.raises(ValueError, match="The parameter probs has invalid values"):
+        D.ContinuousBernoulli(probs=A.tensor([1.5], device=device), validate_args=True)

@@ -1,6 +1,6 @@
-"""Closed-form KL divergences for the gamma-family and other distributions added after ``kl.py``
-(Gamma, Beta, Dirichlet, Poisson, Geometric, Binomial, Gumbel, HalfNormal, Cauchy), registered in the
-same table as PyTorch registers them."""
+"""Closed-form KL divergences for the distributions added after ``kl.py`` (Gamma, Beta, Dirichlet, Poisson,
+Geometric, Binomial, Gumbel, HalfNormal, Cauchy, ContinuousBernoulli), registered in the same table, for
+the pairs PyTorch registers."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from ..tensor import Tensor
 from .beta import Beta
 from .binomial import Binomial
 from .cauchy import Cauchy
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .exponential import Exponential
 from .gamma import Gamma
@@ -91,3 +92,10 @@ def _kl_halfnormal_halfnormal(p: HalfNormal, q: HalfNormal) -> Tensor:
 def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> Tensor:
     t1 = ((p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)).log()
     return t1 - (4 * p.scale * q.scale).log()
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p: ContinuousBernoulli, q: ContinuousBernoulli) -> Tensor:
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + (-p.probs).log1p()
+    return t1 + t2 - q._cont_bern_log_norm() - (-q.probs).log1p()
