@@ -26,6 +26,7 @@ from .kl import kl_divergence, register_kl
 from .kl_extra import _kl_gamma_gamma  # noqa: F401 (registers the new closed forms)
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .logistic_normal import LogisticNormal
 from .mixture_same_family import MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .normal import Normal
@@ -41,6 +42,7 @@ from .transforms import (
     ComposeTransform,
     ExpTransform,
     SigmoidTransform,
+    StickBreakingTransform,
     TanhTransform,
     Transform,
 )
@@ -69,6 +71,7 @@ __all__ = [
     "Independent",
     "Laplace",
     "LogNormal",
+    "LogisticNormal",
     "MixtureSameFamily",
     "MultivariateNormal",
     "Normal",
@@ -78,6 +81,7 @@ __all__ = [
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",
     "SigmoidTransform",
+    "StickBreakingTransform",
     "StudentT",
     "TanhTransform",
     "Transform",

@@ -120,6 +120,12 @@ CASES = {
         _u(2, 3),
         ("log_prob", "entropy", "mean", "variance", "cdf", "icdf"),
     ),
+    "LogisticNormal": (
+        lambda M, p: M.LogisticNormal(p["loc"], p["scale"]),
+        {"loc": _real(2, 3), "scale": _pos(3)},
+        RNG.dirichlet([1.0] * 4, (5, 2)),
+        ("log_prob",),
+    ),
     "RelaxedBernoulli": (
         lambda M, p: M.RelaxedBernoulli(p["t"], logits=p["l"]),
         {"t": np.array(0.7), "l": _real(3)},
@@ -403,6 +409,7 @@ def test_expand(device):
         D.Cauchy(t([1.0, 2.0]), 1.0),
         D.ContinuousBernoulli(logits=t([0.0, 1.0])),
         D.RelaxedBernoulli(t(0.5), probs=t([0.2, 0.7])),
+        D.LogisticNormal(t([[0.0, 1.0], [1.0, -1.0]]), 1.0),
     ):
         e = d.expand((4, 2))
         assert type(e) is type(d) and e.batch_shape == (4, 2) and e.event_shape == d.event_shape, d
@@ -498,3 +505,20 @@ def test_continuous_bernoulli_samples_and_reparameterization(device):
     assert np.allclose(probs.grad.cpu().numpy(), want.detach().cpu().numpy(), rtol=0.08)
     with pytest.raises(ValueError, match="The parameter probs has invalid values"):
         D.ContinuousBernoulli(probs=A.tensor([1.5], device=device), validate_args=True)
+
+
+def test_logistic_normal_and_stick_breaking(device):
+    loc = A.tensor([0.5, -0.5, 0.0], device=device, requires_grad=True)
+    d = D.LogisticNormal(loc, A.tensor([1.0, 0.5, 2.0], device=device))
+    assert d.batch_shape == () and d.event_shape == (4,)
+    y = d.rsample((6,))
+    assert tuple(y.shape) == (6, 4) and bool(d.support.check(y).all())
+    y[:, 0].sum().backward()
+    assert loc.grad is not None and bool((loc.grad != 0).any())
+    t = D.StickBreakingTransform()
+    x = A.tensor(_real(2, 3), device=device)
+    yt = torch.distributions.transforms.StickBreakingTransform()(torch.tensor(x.cpu().numpy()))
+    _close("StickBreaking", t(x), yt, atol=1e-6, rtol=1e-5)
+    _close("StickBreaking.inv", t.inv(t(x)), torch.tensor(x.cpu().numpy()), atol=1e-5, rtol=1e-4)
+    assert t.forward_shape((2, 3)) == (2, 4) and t.inv.forward_shape((2, 4)) == (2, 3)
+    assert tuple(d.expand((5,)).sample().shape) == (5, 4)
