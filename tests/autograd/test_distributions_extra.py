@@ -9,27 +9,13 @@ import math
 
 import numpy as np
 import pytest
-from test_distributions import _close, _quantity
+from test_distributions import RNG, _close, _pos, _quantity, _real, _u
 
 import autograd as A
 import autograd.distributions as D
 
 torch = pytest.importorskip("torch")
 TD = torch.distributions
-
-RNG = np.random.default_rng(1)
-
-
-def _u(*shape):
-    return RNG.uniform(0.05, 0.95, shape)
-
-
-def _pos(*shape):
-    return RNG.uniform(0.5, 2.5, shape)
-
-
-def _real(*shape):
-    return RNG.normal(size=shape)
 
 
 def _counts(high, *shape):
