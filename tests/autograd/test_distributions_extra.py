@@ -9,7 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from test_distributions import RNG, _close, _pos, _quantity, _real, _u
+from test_distributions import RNG, _close, _pos, _real, _u, check_case
 
 import autograd as A
 import autograd.distributions as D
@@ -136,31 +136,7 @@ CASES = {
 @pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # StudentT's inf variance, summed
 @pytest.mark.parametrize("name", list(CASES))
 def test_values_and_gradients_match_torch(device, name):
-    build, params, value, quantities = CASES[name]
-    d_t = build(TD, {k: torch.tensor(v) for k, v in params.items()})
-    u = _u(*(tuple(d_t.batch_shape) + tuple(d_t.event_shape)))
-    for q in quantities:
-        ours = {k: A.tensor(v, device=device, requires_grad=True) for k, v in params.items()}
-        theirs = {k: torch.tensor(v, requires_grad=True) for k, v in params.items()}
-        d, dt = build(D, ours), build(TD, theirs)
-        assert d.batch_shape == tuple(dt.batch_shape) and d.event_shape == tuple(dt.event_shape), name
-        assert d.has_rsample == dt.has_rsample and d.support.is_discrete == dt.support.is_discrete, name
-        out = _quantity(d, q, A.tensor(value, device=device), A.tensor(u, device=device))
-        ref = _quantity(dt, q, torch.tensor(value), torch.tensor(u))
-        assert out.device == A.device(device), f"{name}.{q}: result on {out.device}"
-        _close(f"{name}.{q}", out, ref)
-        if not ref.requires_grad:
-            continue
-        w = RNG.normal(size=tuple(ref.shape))
-        (out * A.tensor(w, device=device)).sum().backward()
-        (ref * torch.tensor(w)).sum().backward()
-        for k in params:
-            tg, og = theirs[k].grad, ours[k].grad
-            if tg is None or not torch.any(tg != 0):
-                assert og is None or not np.any(og.cpu().numpy()), f"{name}.{q}: grad of {k}: torch has none"
-                continue
-            assert og is not None, f"{name}.{q}: no gradient reached {k}"
-            _close(f"{name}.{q}: grad of {k}", og, tg, atol=1e-6, rtol=1e-5)
+    check_case(device, name, *CASES[name])
 
 
 KL_CASES = {
