@@ -11,6 +11,8 @@ from ..tensor import Tensor
 class _StandardGamma(Primitive):
     """Returns the given draws ``x`` of Gamma(alpha, 1); backward is ``g * dx/dalpha`` at fixed quantile."""
 
+    _saved_inputs = (0, 1)
+
     @staticmethod
     def forward(ctx, alpha, x):
         return x
@@ -23,6 +25,8 @@ class _StandardGamma(Primitive):
 
 class _GammaInc(Primitive):
     """P(a, x); its derivative in x is the Gamma(a, 1) density, in a -p(x) dx/da (treated as a constant)."""
+
+    _saved_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, x):
