@@ -90,6 +90,20 @@ class Backend(ConvKernels, PoolKernels, FusedKernels, OptimKernels, SpecialKerne
             out = out + mean
         return out.astype(dtype, copy=False)
 
+    def standard_gamma(self, alpha: Any, dtype: Any, device=None) -> Any:
+        """Gamma(alpha, 1) draws, one per element of the array ``alpha`` (Gamma/Beta/Dirichlet sampling)."""
+        out = self.generator(device).standard_gamma(alpha.astype(np.float64))
+        return out.astype(dtype, copy=False)
+
+    def poisson(self, rate: Any, dtype: Any, device=None) -> Any:
+        """Poisson(rate) counts, one per element of the array ``rate``, as ``dtype``."""
+        return self.generator(device).poisson(rate.astype(np.float64)).astype(dtype, copy=False)
+
+    def binomial(self, count: Any, probs: Any, dtype: Any, device=None) -> Any:
+        """Binomial(count, probs) successes, elementwise over the (broadcast) arrays, as ``dtype``."""
+        out = self.generator(device).binomial(count.astype(np.int64), probs.astype(np.float64))
+        return out.astype(dtype, copy=False)
+
     def randint(self, low: int, high: int, shape: tuple, dtype: Any, device=None) -> Any:
         g = self.generator(device)
         return g.integers(low, high, size=shape).astype(dtype, copy=False)

@@ -19,32 +19,24 @@ def check_one_of(probs: Any, logits: Any) -> None:
         raise ValueError("Either `probs` or `logits` must be specified, but not both.")
 
 
-class Bernoulli(Distribution):
-    """1 with probability ``probs`` (= sigmoid(logits)), else 0."""
+def set_probs_or_logits(dist: Any, probs: Any, logits: Any) -> tuple:
+    """Store the one given of ``probs``/``logits`` (a number becomes a tensor) as ``dist._param``; the batch shape."""
+    check_one_of(probs, logits)
+    param = probs if probs is not None else logits
+    (t,) = broadcast_all(param)
+    setattr(dist, "probs" if probs is not None else "logits", t)
+    dist._param = t
+    return () if isinstance(param, Number) else tuple(t.shape)
 
-    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
-    support = constraints.boolean
-    has_enumerate_support = True
 
-    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
-        check_one_of(probs, logits)
-        param = probs if probs is not None else logits
-        (t,) = broadcast_all(param)
-        if probs is not None:
-            self.probs = t
-        else:
-            self.logits = t
-        self._param = t
-        super().__init__(() if isinstance(param, Number) else t.shape, validate_args=validate_args)
+class BinaryParam(Distribution):
+    """Base of the families with one success probability, given as ``probs`` or ``logits`` (the other lazy)."""
 
-    def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
-        new = self._get_checked_instance(Bernoulli, _instance)
-        shape = as_shape(batch_shape)
+    def _expand_param(self, new: Any, shape: tuple) -> None:
         for name in ("probs", "logits"):
             if name in self.__dict__:
                 setattr(new, name, self.__dict__[name].expand(shape))
                 new._param = getattr(new, name)
-        return self._finish_expand(new, shape)
 
     @lazy_property
     def logits(self) -> Tensor:
@@ -57,6 +49,24 @@ class Bernoulli(Distribution):
     @property
     def param_shape(self) -> tuple:
         return tuple(self._param.shape)
+
+
+class Bernoulli(BinaryParam):
+    """1 with probability ``probs`` (= sigmoid(logits)), else 0."""
+
+    arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
+    support = constraints.boolean
+    has_enumerate_support = True
+
+    def __init__(self, probs: Any = None, logits: Any = None, validate_args: bool | None = None) -> None:
+        batch = set_probs_or_logits(self, probs, logits)
+        super().__init__(batch, validate_args=validate_args)
+
+    def expand(self, batch_shape: Any, _instance: Any = None) -> Bernoulli:
+        new = self._get_checked_instance(Bernoulli, _instance)
+        shape = as_shape(batch_shape)
+        self._expand_param(new, shape)
+        return self._finish_expand(new, shape)
 
     @property
     def mean(self) -> Tensor:

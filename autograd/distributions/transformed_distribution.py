@@ -29,6 +29,8 @@ class TransformedDistribution(Distribution):
         self.transforms = transforms
         event_dim = max([len(base_distribution.event_shape)] + [t.event_dim for t in transforms])
         shape = tuple(base_distribution.batch_shape) + tuple(base_distribution.event_shape)
+        for t in transforms:  # shape-changing transforms (stick breaking) add or drop event entries
+            shape = t.forward_shape(shape)
         extra = event_dim - len(base_distribution.event_shape)
         if extra > 0:
             base_distribution = Independent(base_distribution, extra)

@@ -1,5 +1,6 @@
 """Invertible elementwise transforms for TransformedDistribution (``torch.distributions.transforms``):
-ExpTransform, AffineTransform, SigmoidTransform, TanhTransform and their composition."""
+ExpTransform, AffineTransform, SigmoidTransform, TanhTransform, AbsTransform, StickBreakingTransform and
+their composition."""
 
 from __future__ import annotations
 
@@ -72,6 +73,12 @@ class _InverseTransform(Transform):
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         return -self._inv.log_abs_det_jacobian(y, x)
 
+    def forward_shape(self, shape: tuple) -> tuple:
+        return self._inv.inverse_shape(shape)
+
+    def inverse_shape(self, shape: tuple) -> tuple:
+        return self._inv.forward_shape(shape)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, _InverseTransform) and self._inv == other._inv
 
@@ -123,6 +130,19 @@ class TanhTransform(Transform):
         return 2.0 * (math.log(2.0) - x - (-2.0 * x).softplus())  # log(1 - tanh^2), stable
 
 
+class AbsTransform(Transform):
+    """y = |x| (not bijective: the inverse picks the non-negative root; HalfNormal, HalfCauchy)."""
+
+    bijective = False
+    codomain = constraints.positive
+
+    def _call(self, x: Tensor) -> Tensor:
+        return x.abs()
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        return y
+
+
 class AffineTransform(Transform):
     """y = loc + scale * x (elementwise; ``event_dim`` > 0 sums the log-det over those dims)."""
 
@@ -159,6 +179,46 @@ class AffineTransform(Transform):
     __hash__ = object.__hash__
 
 
+class StickBreakingTransform(Transform):
+    """R^K onto the (K+1)-simplex by stick breaking: piece i takes sigmoid(x_i - log(K - i)) of what is left,
+    so x = 0 maps to the uniform point (LogisticNormal)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+
+    @staticmethod
+    def _log_offset(x: Tensor) -> Tensor:
+        k = x.shape[-1]
+        return (k + 1 - x.new_ones(k).cumsum(-1)).log()  # log(K), log(K - 1), ..., log(1)
+
+    def _call(self, x: Tensor) -> Tensor:
+        from ..ops.shape import cat
+
+        z = (x - self._log_offset(x)).sigmoid()
+        ones = x.new_ones(tuple(x.shape[:-1]) + (1,))
+        left = cat([ones, (1 - z).cumprod(-1)], -1)  # the stick remaining before each piece
+        return cat([z, ones], -1) * left
+
+    def _inverse(self, y: Tensor) -> Tensor:
+        head = y[..., :-1]
+        rest = (1 - head.cumsum(-1)).clamp(min=float(y.backend.xp.finfo(y._data.dtype).tiny))
+        return head.log() - rest.log() + self._log_offset(head)
+
+    def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
+        u = x - self._log_offset(x)
+        return (-u - (-u).softplus() + y[..., :-1].log()).sum(-1)  # log sigmoid(u) = -softplus(-u)
+
+    def forward_shape(self, shape: tuple) -> tuple:
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape: tuple) -> tuple:
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+
 class ComposeTransform(Transform):
     """Apply ``parts`` in order."""
 
@@ -178,6 +238,16 @@ class ComposeTransform(Transform):
         for p in reversed(self.parts):
             y = p.inv(y)
         return y
+
+    def forward_shape(self, shape: tuple) -> tuple:
+        for p in self.parts:
+            shape = p.forward_shape(shape)
+        return shape
+
+    def inverse_shape(self, shape: tuple) -> tuple:
+        for p in reversed(self.parts):
+            shape = p.inverse_shape(shape)
+        return shape
 
     def log_abs_det_jacobian(self, x: Tensor, y: Tensor) -> Tensor:
         total: Any = 0

@@ -154,6 +154,23 @@ class CudaBackend(Backend):
                 out = out + mean
             return out.astype(dt, copy=False)
 
+    def standard_gamma(self, alpha: Any, dtype: Any, device=None) -> Any:
+        dt = np.dtype(dtype)
+        with self.using(device):
+            out = self.generator(device).standard_gamma(alpha.astype(np.float64), dtype=np.float64)
+            return out.astype(dt, copy=False)
+
+    def poisson(self, rate: Any, dtype: Any, device=None) -> Any:
+        with self.using(device):
+            out = self.generator(device).poisson(rate.astype(np.float64), dtype=np.int64)
+            return out.astype(dtype, copy=False)
+
+    def binomial(self, count: Any, probs: Any, dtype: Any, device=None) -> Any:
+        with self.using(device):
+            g = self.generator(device)
+            out = g.binomial(count.astype(np.int64), probs.astype(np.float64), dtype=np.int64)
+            return out.astype(dtype, copy=False)
+
     def randint(self, low: int, high: int, shape: tuple, dtype: Any, device=None) -> Any:
         with self.using(device):
             out = self.generator(device).randint(low, high, size=shape, dtype=np.int64)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import bessel, erf, gamma
+from . import bessel, erf, gamma, incomplete_gamma
 
 
 def _result_dtype(x: Any) -> Any:
@@ -48,3 +48,15 @@ class SpecialKernels:
             return self.digamma(x)
         with self.errstate():
             return gamma.polygamma(self.xp, n, x.astype("float64")).astype(_result_dtype(x), copy=False)
+
+    def gammainc(self, a: Any, x: Any) -> Any:
+        """The regularized lower incomplete gamma P(a, x) of floating arrays (computed in float64)."""
+        with self.errstate():
+            out = incomplete_gamma.gammainc(self.xp, a.astype("float64"), x.astype("float64"))
+            return out.astype(_result_dtype(x), copy=False)
+
+    def standard_gamma_grad(self, a: Any, x: Any) -> Any:
+        """dx/da of standard-gamma draws ``x`` at concentrations ``a`` (the implicit reparameterization)."""
+        with self.errstate():
+            out = incomplete_gamma.standard_gamma_grad(self.xp, a.astype("float64"), x.astype("float64"))
+            return out.astype(_result_dtype(x), copy=False)

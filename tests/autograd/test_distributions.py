@@ -179,7 +179,11 @@ def _close(stage, ours, ref, atol=1e-7, rtol=1e-6):
 
 @pytest.mark.parametrize("name", list(CASES))
 def test_values_and_gradients_match_torch(device, name):
-    build, params, value, quantities = CASES[name]
+    check_case(device, name, *CASES[name])
+
+
+def check_case(device, name, build, params, value, quantities):
+    """Each quantity of ``build(D, params)`` and its parameter gradients equal torch's (float64)."""
     d_t = build(TD, {k: torch.tensor(v) for k, v in params.items()})
     batch_event = tuple(d_t.batch_shape) + tuple(d_t.event_shape)
     u = _u(*batch_event)
@@ -189,6 +193,7 @@ def test_values_and_gradients_match_torch(device, name):
         d, dt = build(D, ours), build(TD, theirs)
         assert d.batch_shape == tuple(dt.batch_shape) and d.event_shape == tuple(dt.event_shape), name
         assert d.has_rsample == dt.has_rsample, name
+        assert d.support.is_discrete == dt.support.is_discrete, name
         v = None if value is None else A.tensor(value, device=device)
         vt = None if value is None else torch.tensor(value)
         out = _quantity(d, q, v, A.tensor(u, device=device))

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _cupy_api as api
 from . import _runtime as rt
-from ._array import new
+from ._array import new, require_current, unwrap
 
 
 def _check(name: str, args: tuple, kwargs: dict) -> None:
@@ -67,6 +67,28 @@ class RandomState:
         _check("uniform", (low, high, size), {"dtype": dtype})
         d = _float_dtype(dtype, "uniform")
         return self._out(np.asarray(self._rs.uniform(low, high, size), dtype=d), "uniform")
+
+    def _params(self, name: str, *args: Any) -> list:
+        found: list = []
+        vals = [unwrap(a, f"random.RandomState.{name}", found) for a in args]
+        require_current(found, f"random.RandomState.{name}")
+        return vals
+
+    def standard_gamma(self, shape: Any, size: Any = None, dtype: Any = float) -> Any:
+        _check("standard_gamma", (shape, size), {"dtype": dtype})
+        d = _float_dtype(dtype, "standard_gamma")
+        (a,) = self._params("standard_gamma", shape)
+        return self._out(np.asarray(self._rs.standard_gamma(a, size), dtype=d), "standard_gamma")
+
+    def poisson(self, lam: Any = 1.0, size: Any = None, dtype: Any = int) -> Any:
+        _check("poisson", (lam, size), {"dtype": dtype})
+        (lam,) = self._params("poisson", lam)
+        return self._out(np.asarray(self._rs.poisson(lam, size)).astype(dtype), "poisson")
+
+    def binomial(self, n: Any, p: Any, size: Any = None, dtype: Any = int) -> Any:
+        _check("binomial", (n, p, size), {"dtype": dtype})
+        n, p = self._params("binomial", n, p)
+        return self._out(np.asarray(self._rs.binomial(n, p, size)).astype(dtype), "binomial")
 
     def randint(self, low: Any, high: Any = None, size: Any = None, dtype: Any = "l") -> Any:
         _check("randint", (low, high, size), {"dtype": dtype})
