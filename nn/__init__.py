@@ -6,7 +6,7 @@ PyTorch's names and semantics: ``nn.Linear`` is ``torch.nn.Linear``, ``nn.functi
 
 from __future__ import annotations
 
-from . import benchmark, data, functional, init, optim, utils
+from . import _profiling, benchmark, data, functional, init, optim, utils
 from .module import Module
 from .modules.activation import *  # noqa: F403
 from .modules.attention import *  # noqa: F403
