@@ -27,6 +27,9 @@ def parser(description: str, epochs: int, **extra: Any) -> argparse.ArgumentPars
     )
     p.add_argument("--seed", type=int, default=0, help="seed for autograd.manual_seed (default: 0)")
     for name, (typ, default, help_) in extra.items():
+        if typ is bool:  # an on/off flag
+            p.add_argument("--" + name.replace("_", "-"), action="store_true", help=help_)
+            continue
         p.add_argument(
             "--" + name.replace("_", "-"), type=typ, default=default, help=f"{help_} (default: {default})"
         )
@@ -124,10 +127,12 @@ def train_classifier(
     sched_per_batch: bool = False,
     clip: float | None = None,
     verbose: bool = True,
+    on_epoch: Any = None,
 ) -> float:
     """Cross-entropy training for ``epochs``, printing loss and test accuracy per epoch; returns the last accuracy.
 
-    ``sched`` steps once per epoch, or after every optimizer step with ``sched_per_batch``; ``clip`` clips the grad norm.
+    ``sched`` steps once per epoch, or after every optimizer step with ``sched_per_batch``; ``clip`` clips the grad norm;
+    ``on_epoch(epoch)`` is called after each epoch's evaluation.
     """
     clock = Clock(device)
     acc = 0.0
@@ -153,4 +158,6 @@ def train_classifier(
             print(
                 f"epoch {epoch + 1:3d}/{epochs}  loss {total / seen:.4f}  test acc {acc:.4f}  {clock():6.2f}s"
             )
+        if on_epoch is not None:
+            on_epoch(epoch)
     return acc

@@ -1,6 +1,7 @@
 """Classify scikit-learn's 8x8 handwritten digits with an MLP: DataLoader, Adam, cosine LR, test accuracy.
 
 python examples/mlp_digits.py --device cpu --epochs 15
+python examples/mlp_digits.py --profile   # also print where the first epoch's time went, per op
 """
 
 from __future__ import annotations
@@ -31,8 +32,11 @@ def main(
     lr: float = 1e-2,
     hidden: int = 256,
     verbose: bool = True,
+    profile: bool = False,
 ) -> float:
-    """Train, print per-epoch loss and test accuracy, and return the final test accuracy in [0, 1]."""
+    """Train, print per-epoch loss and test accuracy, and return the final test accuracy in [0, 1].
+
+    ``profile``: run the first epoch under ``autograd.profiler`` and print its per-op table."""
     check_device(device)
     autograd.manual_seed(seed)
     xtr, xte, ytr, yte = digits(seed=seed)
@@ -40,7 +44,31 @@ def main(
     opt = nn.optim.Adam(model.parameters(), lr=lr)
     sched = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(epochs, 1))
     data = loader(xtr, ytr, batch_size)
-    acc = train_classifier(model, opt, data, xte, yte, device, epochs, sched=sched, verbose=verbose)
+    prof = autograd.profiler.profile(use_cuda=device.startswith("cuda")) if profile else None
+
+    def first_epoch_profiled(epoch: int) -> None:
+        if prof is not None and epoch == 0:
+            prof.stop()
+            print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=10))
+
+    if prof is not None:
+        prof.start()
+    try:
+        acc = train_classifier(
+            model,
+            opt,
+            data,
+            xte,
+            yte,
+            device,
+            epochs,
+            sched=sched,
+            verbose=verbose,
+            on_epoch=first_epoch_profiled,
+        )
+    finally:
+        if prof is not None:
+            prof.stop()
     if verbose:
         print(f"MLP on digits ({device}): test accuracy {acc:.4f} on {len(yte)} held-out images")
     return acc
@@ -54,4 +82,5 @@ if __name__ == "__main__":
         batch_size=(int, 64, "minibatch size"),
         lr=(float, 1e-2, "Adam learning rate"),
         hidden=(int, 256, "width of the first hidden layer"),
+        profile=(bool, False, "profile the first epoch and print the per-op table (autograd.profiler)"),
     )

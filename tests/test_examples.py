@@ -36,6 +36,20 @@ def test_mlp_digits(device: str) -> None:
     assert 0.85 < acc <= 1.0
 
 
+def test_mlp_digits_profile(capsys) -> None:
+    """``--profile``: the first epoch's per-op table is printed, training goes on, nothing stays wrapped."""
+    add = A.Tensor.__add__
+    acc = _example("mlp_digits").main(device="cpu", epochs=2, hidden=32, verbose=False, profile=True)
+    out = capsys.readouterr().out
+    assert 0.5 < acc <= 1.0
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if "Self CPU %" in line)
+    rows = lines[head + 2 : head + 12]
+    assert len(rows) == 10 and not any(r.startswith("---") for r in rows)  # row_limit=10
+    assert lines[head + 12].startswith("---") and lines[head + 13].startswith("Self CPU time total")
+    assert A.Tensor.__add__ is add
+
+
 def test_cnn_digits(device: str) -> None:
     acc = _example("cnn_digits").main(device=device, epochs=1)
     assert 0.8 < acc <= 1.0
