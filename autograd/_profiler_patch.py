@@ -154,7 +154,7 @@ class Patcher:
 
     def __init__(self) -> None:
         self.records: list[tuple[Any, str, Any, Any]] = []  # (owner, attribute, original, replacement)
-        self._by_fn: dict[int, tuple[Callable, Callable]] = {}  # id(original function) -> (it, its wrapper)
+        self._by_fn: dict[int, tuple] = {}  # id(original function) -> (it, its wrapper, kind)
         self._packages: set[str] = set()
         self._on_exit: list[Callable[[], None]] = []
 
@@ -167,16 +167,19 @@ class Patcher:
     def wrap(
         self, owner: Any, attr: str, name: str | Callable[[tuple], str], kind: str = "op"
     ) -> Callable | None:
-        """Record calls of ``owner.attr`` (a function or staticmethod defined on ``owner`` itself)."""
+        """Record calls of ``owner.attr`` (a function or staticmethod defined on ``owner`` itself). One function
+        reachable under several names gets one wrapper (named by the first), so aliases stay identical."""
         raw = vars(owner).get(attr)
-        if isinstance(raw, staticmethod):
-            w = make_wrapper(raw.__func__, name, kind)
-            self.patch(owner, attr, staticmethod(w))
-        elif type(raw) is FunctionType:
-            w = make_wrapper(raw, name, kind)
-            self.patch(owner, attr, w)
-        else:
+        fn = raw.__func__ if isinstance(raw, staticmethod) else raw
+        if type(fn) is not FunctionType:
             return None
+        hit = self._by_fn.get(id(fn))
+        if hit is not None and hit[0] is fn and hit[2] == kind:
+            w = hit[1]
+        else:
+            w = make_wrapper(fn, name, kind)
+            self._by_fn[id(fn)] = (fn, w, kind)
+        self.patch(owner, attr, staticmethod(w) if isinstance(raw, staticmethod) else w)
         return w
 
     def wrap_functions(
@@ -185,13 +188,11 @@ class Patcher:
         """Record the public functions of ``module`` (all, or ``names``) as ops named ``prefix + name``; other
         modules of the same package that imported one of them by name get the same wrapper (see ``rebind``)."""
         d = vars(module)
-        for attr in list(d if names is None else names):
-            fn = d.get(attr)
-            if attr.startswith("_") or attr in skip or type(fn) is not FunctionType:
-                continue
-            w = self.wrap(module, attr, prefix + attr)
-            if id(fn) not in self._by_fn or fn.__name__ == attr:
-                self._by_fn[id(fn)] = (fn, w)
+        todo = [a for a in (d if names is None else names) if not a.startswith("_") and a not in skip]
+        todo.sort(key=lambda a: getattr(d.get(a), "__name__", None) != a)  # a function's own name first
+        for attr in todo:
+            if type(d.get(attr)) is FunctionType:
+                self.wrap(module, attr, prefix + attr)
         self._packages.add(module.__name__.partition(".")[0])
 
     def rebind(self) -> None:
@@ -203,7 +204,7 @@ class Patcher:
             for k, v in list(vars(mod).items()):
                 if type(v) is FunctionType:
                     hit = self._by_fn.get(id(v))
-                    if hit is not None and hit[0] is v:
+                    if hit is not None and hit[0] is v and hit[2] == "op":
                         self.patch(mod, k, hit[1])
 
     def on_exit(self, fn: Callable[[], None]) -> None:

@@ -175,13 +175,17 @@ class _Recorder:
 
 
 def _shape_of(a: Any) -> list:
-    """A tensor's (or a backward's raw gradient array's) shape as a list; a list of them for a tensor list."""
-    if isinstance(a, Tensor):
-        return list(a.shape)
-    if isinstance(a, list | tuple):
-        return [list(x.shape) for x in a] if a and all(isinstance(x, Tensor) for x in a) else []
-    shape = getattr(a, "shape", None)
-    return list(shape) if isinstance(shape, tuple) else []
+    """A tensor's (or a backward's raw gradient array's) shape as a list; a list of them for a tensor list; []
+    for anything else, or for a tensor without a shape yet (a lazy module's uninitialized parameter)."""
+    try:
+        if isinstance(a, Tensor):
+            return list(a.shape)
+        if isinstance(a, list | tuple):
+            return [list(x.shape) for x in a] if a and all(isinstance(x, Tensor) for x in a) else []
+        shape = getattr(a, "shape", None)
+        return list(shape) if isinstance(shape, tuple) else []
+    except Exception:
+        return []
 
 
 def _bytes_of(out: Any) -> tuple[int, int]:
@@ -222,13 +226,11 @@ def _instrument_autograd(p: _patch.Patcher, rec: _Recorder) -> None:
 
     from . import linalg, special
 
-    for attr in list(vars(Tensor)):
-        name = _patch.OPERATORS.get(attr)
-        if name is None:
-            if attr.startswith("_") or attr in _patch.TENSOR_NOT_OPS:
-                continue
-            name = attr
-        p.wrap(Tensor, attr, name)
+    ns = vars(Tensor)
+    todo = [a for a in ns if a in _patch.OPERATORS or not (a.startswith("_") or a in _patch.TENSOR_NOT_OPS)]
+    todo.sort(key=lambda a: getattr(ns[a], "__name__", None) != a)  # aliases take the function's own name
+    for attr in todo:
+        p.wrap(Tensor, attr, _patch.OPERATORS.get(attr, attr))
     p.wrap_functions(autograd, skip=_patch.FUNCTIONS_NOT_OPS)
     p.wrap_functions(linalg, linalg.__all__, prefix="linalg_")
     p.wrap_functions(special, special.__all__, prefix="special_")

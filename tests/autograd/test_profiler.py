@@ -296,3 +296,12 @@ def test_custom_function_backward_recorded() -> None:
 def test_profiler_exports() -> None:
     assert autograd.profiler is profiler
     assert profiler.profile is profile and profiler.record_function is record_function
+
+
+def test_record_shapes_with_lazy_module() -> None:
+    """A lazy module's uninitialized parameter has no shape yet: recorded as [] instead of failing the call."""
+    m = nn.LazyLinear(3)
+    with profile(record_shapes=True) as prof:
+        out = m(autograd.randn(2, 5))
+    assert out.shape == (2, 3)
+    assert [[2, 5]] in [e.input_shapes for e in prof.events() if e.name == "nn.Module: LazyLinear"]
