@@ -54,18 +54,8 @@ def main(
     if prof is not None:
         prof.start()
     try:
-        acc = train_classifier(
-            model,
-            opt,
-            data,
-            xte,
-            yte,
-            device,
-            epochs,
-            sched=sched,
-            verbose=verbose,
-            on_epoch=first_epoch_profiled,
-        )
+        opts = {"sched": sched, "verbose": verbose, "on_epoch": first_epoch_profiled}
+        acc = train_classifier(model, opt, data, xte, yte, device, epochs, **opts)
     finally:
         if prof is not None:
             prof.stop()
