@@ -359,7 +359,12 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cases", default="mlp,cnn,lstm", help="comma-separated subset of mlp,cnn,lstm")
     ap.add_argument("--number", type=int, default=5, help="steps per timing")
-    ap.add_argument("--repeat", type=int, default=15, help="timings per case (the best counts)")
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=40,
+        help="timings per case (the best counts: more repeats, steadier minima)",
+    )
     ap.add_argument("--memory", action="store_true", help="also check that RSS stays flat over MLP steps")
     ap.add_argument("--memory-steps", type=int, default=2000)
     ap.add_argument("--profile", default="", help="comma-separated cases to profile (our side) after timing")
