@@ -107,6 +107,7 @@ from .math_ops import (
     sinc,
     xlogy,
 )
+from .memory_format import channels_last, channels_last_3d, contiguous_format, memory_format, preserve_format
 from .methods import clamp, floor_divide, logical_not, where
 from .methods_extra import addcdiv, addcmul
 from .ops.bits import (
@@ -210,6 +211,8 @@ from .ops.stats import (
 )
 from .ops.structured import tril_indices, triu_indices, vander
 from .printing import set_printoptions
+from .settings import Size, backends, get_float32_matmul_precision, set_float32_matmul_precision
+from .settings import version as _version
 from .special import digamma, erfinv, i0, lgamma, mvlgamma, polygamma
 from .tensor import Tensor
 
@@ -352,3 +355,6 @@ builtins_bool = _builtins.bool
 
 def numel(x: Tensor) -> _builtins.int:
     return x.numel()
+
+
+__version__ = _version()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import dtypes
+from . import memory_format as MF
 from .generator import use_generator
 from .ops import device as D
 from .ops import elementwise as E
@@ -257,9 +258,18 @@ def _install() -> None:
     T.long = lambda self: D.to(self, dtypes.int64)
     T.int = lambda self: D.to(self, dtypes.int32)
     T.bool = lambda self: D.to(self, dtypes.bool)
-    T.clone = lambda self, memory_format=None: E.Copy.apply(self, "K")
-    T.contiguous = lambda self, memory_format=None: (
-        self if self._data.flags.c_contiguous else E.Copy.apply(self, "C")
+    T.clone = lambda self, memory_format=MF.preserve_format: (
+        E.Copy.apply(self, "K") if memory_format is MF.preserve_format else MF.clone(self, memory_format)
+    )
+    T.contiguous = lambda self, memory_format=MF.contiguous_format: (
+        (self if self._data.flags.c_contiguous else E.Copy.apply(self, "C"))
+        if memory_format is MF.contiguous_format
+        else MF.contiguous(self, memory_format)
+    )
+    T.is_contiguous = lambda self, memory_format=MF.contiguous_format: (
+        bool(self._data.flags.c_contiguous)
+        if memory_format is MF.contiguous_format
+        else MF.is_contiguous(self, memory_format)
     )
 
     # in-place fills used by init and optimizers

@@ -101,9 +101,6 @@ class Tensor:
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
 
-    def is_contiguous(self) -> bool:
-        return bool(self._data.flags.c_contiguous)
-
     def data_ptr(self) -> int:
         """The address of the first element (views of one tensor differ by their offset)."""
         return _BY_TYPE[type(self._data)].data_ptr(self._data)

@@ -336,10 +336,13 @@ class Module:
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
-        """Move/cast parameters and buffers in place: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``."""
+        """Move/cast parameters and buffers in place: ``to(device)``, ``to(dtype)``, ``to(device, dtype)``;
+        ``memory_format=autograd.channels_last`` lays out the 4-d ones channels-last."""
         from autograd.ops.device import _parse_to
 
-        device, dtype, _ = _parse_to(args, dict(kwargs))
+        kwargs = dict(kwargs)
+        fmt = kwargs.pop("memory_format", None)
+        device, dtype, _ = _parse_to(args, kwargs)
         if dtype is not None:
             from autograd import dtypes
 
@@ -354,6 +357,10 @@ class Module:
                 out = out.to(device)
             if dtype is not None and out.is_floating_point():
                 out = out.to(dtype)
+            if (
+                fmt is not None and fmt.perm is not None and out.ndim == len(fmt.perm)
+            ):  # 4-d (5-d) tensors only
+                out = out.contiguous(memory_format=fmt)
             return out
 
         return self._apply(move)

@@ -24,7 +24,7 @@ logaddexp2 logit xlogy sinc deg2rad rad2deg heaviside fmax fmin float_power sign
 floor_divide nan_to_num_
 median nanmedian kthvalue mode quantile nanquantile cummax cummin logcumsumexp aminmax diff cross inner kron
 matrix_power baddbmm addbmm addmv addr bincount histc trapezoid trapz renorm det slogdet logdet inverse
-unique_consecutive multinomial Generator randperm geqrf orgqr lgamma digamma polygamma mvlgamma erfinv i0
+unique_consecutive multinomial Generator randperm geqrf orgqr lgamma digamma polygamma mvlgamma erfinv i0 set_float32_matmul_precision get_float32_matmul_precision Size
 special.gammaln special.ndtri
 index_add index_copy index_fill index_put index_put_ scatter_reduce masked_scatter take take_along_dim put
 select select_scatter slice_scatter diagonal_scatter diag_embed tensor_split rot90 narrow_copy as_strided cdist

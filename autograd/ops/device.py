@@ -59,7 +59,9 @@ def _parse_to(args: tuple, kwargs: dict) -> tuple[Any, Any, bool]:
 
 
 def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``x.to(device)``, ``x.to(dtype)``, ``x.to(other)`` or ``x.to(device, dtype)``; returns x when nothing changes."""
+    """``x.to(device)``, ``x.to(dtype)``, ``x.to(other)`` or ``x.to(device, dtype)``; returns x when nothing changes.
+    ``memory_format=autograd.channels_last`` also lays the data out channels-last."""
+    fmt = kwargs.pop("memory_format", None)
     device, dtype, copy = _parse_to(args, kwargs)
     out = x
     if device is not None:
@@ -77,4 +79,8 @@ def to(x: Tensor, *args: Any, **kwargs: Any) -> Tensor:
             copy = False
     if copy:
         out = out.clone()
+    if fmt is not None:
+        from ..memory_format import to_format
+
+        out = to_format(out, fmt)
     return out
