@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from . import _worker
-from ._worker import WorkerDone, WorkerError
+from ._codec import decode
 
 JOIN_TIMEOUT = 5.0  # seconds a worker gets to exit on shutdown before it is terminated
 
@@ -35,7 +35,6 @@ class MultiProcessingIter:
         self._in_order = loader.in_order
         self._epoch = 0
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
-        fork = ctx.get_start_method() == "fork"
         base_seed = loader._base_seed()
         fetch_args = (
             self._iterable,
@@ -44,8 +43,6 @@ class MultiProcessingIter:
             loader.batch_size,
             loader.drop_last,
         )
-        # forked workers inherit the dataset; other start methods get it pickled with Tensors as arrays
-        dataset, dataset_bytes = (loader.dataset, None) if fork else (None, _worker.dumps(loader.dataset))
         self._result_queue = ctx.Queue()
         self._done_event = ctx.Event()
         self._index_queues: list = []
@@ -58,8 +55,7 @@ class MultiProcessingIter:
                 w = ctx.Process(
                     target=_worker.worker_loop,
                     args=(
-                        dataset,
-                        dataset_bytes,
+                        loader.dataset,  # forked workers inherit it; spawned ones get it with Tensors as arrays
                         index_queue,
                         self._result_queue,
                         self._done_event,
@@ -133,10 +129,11 @@ class MultiProcessingIter:
                 self._rcvd_idx += 1
                 return self._process(info[1])
             idx, data = self._get_data()
-            if isinstance(data, WorkerDone):
-                self._active[data.worker_id] = False
+            if data[0] == "done":
+                wid = data[1]
+                self._active[wid] = False
                 if not self._persistent:
-                    self._index_queues[data.worker_id].put(None)
+                    self._index_queues[wid].put(None)
                 self._try_put_index()
                 continue
             if idx == self._rcvd_idx or not self._in_order:
@@ -168,10 +165,10 @@ class MultiProcessingIter:
 
     def _process(self, data: Any) -> Any:
         self._try_put_index()
-        if isinstance(data, WorkerError):
+        if data[0] == "error":
             self._shutdown_workers()
-            data.reraise()
-        return _worker.loads(data)
+            _worker.reraise(data)
+        return decode(data[1])
 
     def _shutdown_workers(self, grace: float = JOIN_TIMEOUT) -> None:
         """Stop every worker (asking first, then terminating after ``grace`` seconds) and close the queues."""

@@ -1,21 +1,21 @@
 """DataLoader worker processes: ``get_worker_info``, the worker loop, and how batches and errors cross the
 process boundary.
 
-Batches travel as pickled bytes in which every Tensor is reduced to its NumPy array (no graph state) and
-rebuilt as a CPU Tensor in the main process. This pickling is in-memory IPC between our own processes, never
-a file (DESIGN: Safety). Workers are CPU-only: a CUDA tensor in a batch is an error.
+Batches travel as data-only bytes (``_codec``: JSON plus raw array bytes, never a pickle) and errors as their
+type's name and traceback text, so the main process runs no code from a worker (DESIGN: Safety). A spawned
+worker gets the dataset through multiprocessing's own pickling, with Tensors reduced to NumPy arrays.
+Workers are CPU-only: a CUDA tensor in a batch is an error.
 """
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 import queue
 import random
 import sys
 import traceback
 from collections.abc import Callable
+from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,9 @@ import autograd
 import backends
 from autograd import Tensor
 
+from ..parameter import Parameter
+from ._codec import _check_tensor, lookup
+from ._codec import encode as _encode
 from ._fetch import create_fetcher
 
 STATUS_CHECK_INTERVAL = 1.0  # seconds between liveness checks while a queue is empty (both sides)
@@ -61,44 +64,21 @@ def get_worker_info() -> WorkerInfo | None:
 # ---- crossing the process boundary -------------------------------------------------------------------
 
 
-def _rebuild_tensor(arr: np.ndarray, requires_grad: bool, cls: type) -> Tensor:
+def _rebuild_tensor(arr: np.ndarray, requires_grad: bool, is_param: bool) -> Tensor:
     t = autograd.from_numpy(arr)
-    if cls is not Tensor:
-        t.__class__ = cls
-    if requires_grad:
-        t.requires_grad_(True)
-    return t
+    if is_param:
+        return Parameter(t, requires_grad)
+    return t.requires_grad_(True) if requires_grad else t
 
 
-class _Pickler(pickle.Pickler):
-    def reducer_override(self, obj: Any) -> Any:
-        if not isinstance(obj, Tensor):
-            return NotImplemented
-        if obj.device.type != "cpu":
-            raise RuntimeError(
-                f"DataLoader worker: the batch holds a tensor on {obj.device}, but worker processes are CPU-only "
-                "(CUDA cannot be used in a forked worker). Return CPU tensors from the dataset and move each batch "
-                f"with .to('{obj.device}') in the main process."
-            )
-        if obj.requires_grad and obj.grad_fn is not None:
-            raise RuntimeError(
-                "Cowardly refusing to serialize non-leaf tensor which requires_grad, since autograd does not "
-                "support crossing process boundaries.  If you just want to transfer the data, call detach() on "
-                "the tensor before serializing (e.g., putting it on the queue)."
-            )
-        return _rebuild_tensor, (obj.detach().numpy(), obj.requires_grad, type(obj))
+def _reduce_tensor(t: Tensor) -> tuple:
+    """How multiprocessing sends a Tensor to a spawned worker: its array (a dataset's data has no graph)."""
+    _check_tensor(t)
+    return _rebuild_tensor, (t.detach().numpy(), t.requires_grad, isinstance(t, Parameter))
 
 
-def dumps(obj: Any) -> bytes:
-    """Pickle ``obj`` for another of our processes, Tensors as NumPy arrays."""
-    buf = io.BytesIO()
-    _Pickler(buf, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
-    return buf.getvalue()
-
-
-def loads(data: bytes) -> Any:
-    """Rebuild what ``dumps`` sent (Tensors come back as CPU tensors)."""
-    return pickle.loads(data)
+for _cls in (Tensor, Parameter):
+    ForkingPickler.register(_cls, _reduce_tensor)
 
 
 class _KeyErrorMessage(str):
@@ -106,36 +86,33 @@ class _KeyErrorMessage(str):
         return self
 
 
-class WorkerError:
-    """An exception caught in a worker, carried to the main process as its type and traceback text."""
-
-    def __init__(self, where: str) -> None:
-        exc_type, exc, _ = sys.exc_info()
-        self.type_name = exc_type.__name__ if exc_type else "Exception"
-        try:
-            pickle.dumps(exc_type)
-            self.exc_type = exc_type
-        except Exception:  # a type the main process could not import: raise it as RuntimeError
-            self.exc_type = RuntimeError
-        self.where = where
-        self.text = "".join(traceback.format_exception(exc_type, exc, exc.__traceback__ if exc else None))
-
-    def reraise(self) -> None:
-        msg = f"Caught {self.type_name} {self.where}.\nOriginal {self.text}"
-        if self.exc_type is KeyError:
-            msg = _KeyErrorMessage(msg)
-        try:
-            exc = self.exc_type(msg)
-        except Exception:
-            raise RuntimeError(msg) from None
-        raise exc
+def error_message(where: str) -> tuple:
+    """The exception being handled, as a message of strings: ("error", module, qualname, where, traceback)."""
+    exc_type, exc, _ = sys.exc_info()
+    text = "".join(traceback.format_exception(exc_type, exc, exc.__traceback__ if exc else None))
+    cls = exc_type or Exception
+    return ("error", cls.__module__, cls.__qualname__, where, text)
 
 
-class WorkerDone:
-    """A worker's IterableDataset copy is exhausted."""
+def _exception_class(module: str, qualname: str) -> type:
+    """The exception class by name (RuntimeError when the main process has no such class, e.g. one defined
+    inside a function)."""
+    cls = lookup(module, qualname)
+    return cls if cls is not None and issubclass(cls, BaseException) else RuntimeError
 
-    def __init__(self, worker_id: int) -> None:
-        self.worker_id = worker_id
+
+def reraise(message: tuple) -> None:
+    """Raise, in the main process, the worker error that ``error_message`` described."""
+    _, module, qualname, where, text = message
+    msg = f"Caught {qualname.rsplit('.', 1)[-1]} {where}.\nOriginal {text}"
+    cls = _exception_class(module, qualname)
+    if cls is KeyError:
+        msg = _KeyErrorMessage(msg)
+    try:
+        exc = cls(msg)
+    except Exception:
+        raise RuntimeError(msg) from None
+    raise exc
 
 
 def _seed_worker(seed: int) -> None:
@@ -147,7 +124,6 @@ def _seed_worker(seed: int) -> None:
 
 def worker_loop(
     dataset: Any,
-    dataset_bytes: bytes | None,
     index_queue: Any,
     result_queue: Any,
     done_event: Any,
@@ -161,20 +137,18 @@ def worker_loop(
     global _worker_info
     parent = os.getppid()
     try:
-        if dataset_bytes is not None:
-            dataset = loads(dataset_bytes)
         seed = base_seed + worker_id
         _seed_worker(seed)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=dataset)
         where = f"in DataLoader worker process {worker_id}"
-        init_error: WorkerError | None = None
+        init_error: tuple | None = None
         fetcher = None
         try:
             if init_fn is not None:
                 init_fn(worker_id)
             fetcher = create_fetcher(dataset, *fetch_args)
         except Exception:
-            init_error = WorkerError(where)
+            init_error = error_message(where)
         ended = False
         while os.getppid() == parent:
             try:
@@ -188,26 +162,26 @@ def worker_loop(
                 try:
                     fetcher = create_fetcher(dataset, *fetch_args)
                 except Exception:
-                    init_error = WorkerError(where)
+                    init_error = error_message(where)
                 continue
             if done_event.is_set() or ended:
                 continue
             _, epoch, idx, index = task
             if init_error is not None:
-                data: Any = init_error
+                message: tuple = init_error
                 init_error = None
             else:
                 try:
-                    data = dumps(fetcher.fetch(index))  # type: ignore[union-attr]
+                    message = ("batch", _encode(fetcher.fetch(index)))  # type: ignore[union-attr]
                 except StopIteration:
                     if not fetch_args[0]:
-                        data = WorkerError(where)
+                        message = error_message(where)
                     else:
-                        data, ended = WorkerDone(worker_id), True
+                        message, ended = ("done", worker_id), True
                 except Exception:
-                    data = WorkerError(where)
-            result_queue.put((epoch, idx, data))
-            del data
+                    message = error_message(where)
+            result_queue.put((epoch, idx, message))
+            del message
     except KeyboardInterrupt:  # Ctrl-C reached the process group: the main process stops reading too
         result_queue.cancel_join_thread()
     if done_event.is_set():

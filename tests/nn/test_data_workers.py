@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import random
+import struct
 import time
+from collections import namedtuple
 from functools import partial
 
 import numpy as np
@@ -324,3 +327,50 @@ def test_argument_errors():
         DataLoader(ds, num_workers=1, multiprocessing_context=3)
     assert DataLoader(ds, num_workers=2).prefetch_factor == 2
     assert DataLoader(ds, num_workers=1, pin_memory=True).pin_memory  # accepted; batches stay CPU tensors
+
+
+Pair = namedtuple("Pair", "x y")
+
+
+def test_batches_cross_as_data_not_pickles():
+    from nn.data._codec import decode, encode
+
+    batch = {
+        "x": A.ones(2, 3).T,
+        "p": nn.Parameter(A.zeros(2)),
+        "n": np.arange(3),
+        "s": np.float32(2.5),
+        "t": ("a", None, True, 1, 2.5),
+        "b": b"raw",
+        "l": [A.tensor(3)],
+        7: Pair(1, A.ones(1)),
+    }
+    out = decode(encode(batch))
+    assert out["x"].shape == (3, 2) and out["x"].tolist() == [[1.0, 1.0]] * 3
+    assert type(out["p"]) is nn.Parameter and out["p"].requires_grad
+    assert out["n"].tolist() == [0, 1, 2] and out["s"] == np.float32(2.5) and out["l"][0].ndim == 0
+    assert out["t"] == ("a", None, True, 1, 2.5) and out["b"] == b"raw" and isinstance(out[7], Pair)
+    out["x"].add_(1)  # writable, not a view of read-only bytes
+    with pytest.raises(TypeError, match="cannot send a object to the main process"):
+        encode({"o": object()})
+    with pytest.raises(TypeError, match="cannot send a NumPy array of dtype object"):
+        encode(np.array([None]))
+    hostile = pickle.dumps(Pair(1, 2))  # (pickle only builds a hostile payload here)
+    with pytest.raises((ValueError, struct.error)):
+        decode(hostile)  # pickle bytes are not a batch: decoding fails, nothing is unpickled
+
+
+class Opaque(Dataset):
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        return object()
+
+
+def test_unsendable_sample_is_a_clear_worker_error():
+    dl = DataLoader(Opaque(), batch_size=2, num_workers=1, collate_fn=lambda b: b)
+    with pytest.raises(
+        TypeError, match=r"(?s)Caught TypeError in DataLoader worker process 0.*cannot send a object"
+    ):
+        next(iter(dl))
