@@ -502,11 +502,15 @@ class Cast(Primitive):
 
 
 class Copy(Primitive):
-    """A copy into fresh memory (``clone``, ``contiguous``): identity gradient."""
+    """A copy into fresh memory (``clone``, ``contiguous``): identity gradient. ``order`` is NumPy's ("K", "C")
+    or a dims permutation giving the memory order (channels-last: (0, 2, 3, 1))."""
 
     @staticmethod
     def forward(ctx, a, order="K"):
-        return a.copy(order=order)
+        if isinstance(order, str):
+            return a.copy(order=order)
+        inv = tuple(sorted(range(len(order)), key=order.__getitem__))
+        return ctx.backend(a).xp.ascontiguousarray(a.transpose(order)).transpose(inv)
 
     @staticmethod
     def backward(ctx, g):

@@ -27,8 +27,11 @@ RAW_CASES = {
     "Tanh": [(lambda a: a.tanh(), [(2, 3)])],
     "Sigmoid": [(lambda a: a.sigmoid(), [(2, 3)])],
     "Relu": [(lambda a: a.relu(), [(2, 3)])],
-    "Copy": [(lambda a: a.clone(), [(2, 3)]), (lambda a: a.T.contiguous(), [(2, 3)])],
-    "_Relayout": [(lambda a: a.contiguous(memory_format=A.channels_last) * a, [(2, 3, 2, 2)])],
+    "Copy": [
+        (lambda a: a.clone(), [(2, 3)]),
+        (lambda a: a.T.contiguous(), [(2, 3)]),
+        (lambda a: a.contiguous(memory_format=A.channels_last) * a, [(2, 3, 2, 2)]),
+    ],
     "GetItem": [
         (lambda a: a[1:, ::2], [(3, 4)]),
         (lambda a: a[[0, 0, 2]], [(3, 4)]),
