@@ -176,3 +176,30 @@ def matmul(cls: type, slow: Any) -> Any:
         return out
 
     return method
+
+
+def record(cls: type, data: Any, inputs: tuple, versions: list, rg: bool) -> Tensor:
+    """The output Tensor of a built-in op whose kernel already ran on raw arrays (``data``), linked to a new
+    ``cls`` node over ``inputs`` when ``rg`` (an input requires grad) and grad mode is on; ``versions``: the
+    version counters of the inputs ``cls._saved_inputs`` names. ``Function.apply`` minus its generic argument
+    handling, for callers that have checked their arguments themselves."""
+    out = _new(Tensor)
+    out._data = data if type(data) in _BY_TYPE else _coerce(data)
+    out.grad = None
+    out._vc = [0]
+    out._oi = 0
+    out._extra = None
+    if rg and _grad_enabled():
+        node = cls()
+        node.seq = next(_seq)
+        node._meta = None
+        node.inputs = inputs
+        node._versions = versions
+        if _anomaly_seen[0] and _state.anomaly:
+            _trace(node)
+        out.grad_fn = node
+        out.requires_grad = True
+    else:
+        out.grad_fn = None
+        out.requires_grad = False
+    return out

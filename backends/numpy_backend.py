@@ -33,6 +33,8 @@ _keep_freed_memory()
 
 
 _AXPY: dict = {}
+# np.may_share_memory's C implementation, without the __array_function__ dispatch (a Python frame per call)
+_may_share_memory = getattr(np.may_share_memory, "_implementation", np.may_share_memory)
 
 
 def _blas_axpy(dtype: np.dtype):
@@ -111,11 +113,11 @@ class NumpyBackend(Backend):
             or target.dtype != x.dtype
             or target.shape != x.shape
             or not (target.flags.c_contiguous and x.flags.c_contiguous and target.flags.writeable)
-            or np.may_share_memory(target, x)
+            or _may_share_memory(target, x)
         ):
             return super()._add_scaled_(target, x, alpha, x_owned)
         n = x.size
-        axpy = _blas_axpy(x.dtype) if 0 < n < 2**31 else None
+        axpy = (_AXPY.get(x.dtype) if _AXPY else _blas_axpy(x.dtype)) if 0 < n < 2**31 else None
         if axpy is not None:
             t = target.reshape(-1)
             out = axpy(x.reshape(-1), t, a=alpha)  # in place on t (contiguous, writeable, the right dtype)

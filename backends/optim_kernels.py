@@ -99,6 +99,9 @@ class OptimKernels:
         """SGD with momentum. ``g = ±grad + wd*p``; ``buf = g`` (first step) else
         ``buf = momentum*buf + (1-dampening)*g``; ``d = g + momentum*buf`` (nesterov) or ``buf``;
         ``p -= lr*d``. ``buf`` is None when momentum is 0."""
+        if not momentum and not weight_decay and not maximize:  # plain SGD: one scaled add
+            self._add_scaled_(param, grad, -lr, False)
+            return
         xp = self.xp
         g, owned = self._optim_grad(param, grad, weight_decay, maximize)
         if momentum != 0:

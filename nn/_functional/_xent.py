@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 import autograd as A
 from autograd import Tensor
+from autograd.fastpath import record
 from autograd.ops.base import Primitive
+from autograd.tensor import _BY_TYPE
 
 from ._loss_utils import (
     apply_reduction,
@@ -20,6 +24,8 @@ from ._loss_utils import (
     same_shape_target,
 )
 from .activation import Softmax, log_softmax
+
+_ndarray = np.ndarray
 
 # log(x) below this is clamped to -100 anyway; clamping x first avoids log(0) warnings
 _TINY = 1e-44
@@ -246,6 +252,18 @@ def cross_entropy(
     label_smoothing: float = 0.0,
 ) -> Tensor:
     """Cross-entropy of logits (N, C, d1...) against class indices or class probabilities."""
+    if (
+        weight is None
+        and not label_smoothing
+        and size_average is None
+        and reduce is None
+        and (reduction == "mean" or reduction == "sum")
+        and input.__class__ is Tensor
+        and target.__class__ is Tensor
+    ):
+        out = _dense_cross_entropy(input, target, ignore_index, reduction)
+        if out is not None:
+            return out
     op = "cross_entropy"
     reduction = resolve_reduction(op, size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -257,6 +275,41 @@ def cross_entropy(
     dense = dense and w is None and not label_smoothing and x.ndim == 2
     out = CrossEntropy.apply(x, t, w, ignore_index, reduction, float(label_smoothing), dense)
     return out.reshape(()) if was_1d and reduction == "none" else out
+
+
+def _dense_cross_entropy(input: Tensor, target: Tensor, ignore_index: int, reduction: str) -> Tensor | None:
+    """The training loop's case in few steps: (N, C) float logits on the CPU, N int64 targets all in [0, C),
+    none ignored, mean or sum. None for anything else (the checked path handles it and raises its errors)."""
+    x, t = input._data, target._data
+    if (
+        type(x) is not _ndarray
+        or type(t) is not _ndarray
+        or x.ndim != 2
+        or t.ndim != 1
+        or x.dtype.kind != "f"
+        or t.dtype.kind not in "iu"
+        or t.shape[0] != x.shape[0]
+        or not t.size
+    ):
+        return None
+    c = x.shape[1]
+    lo, hi = t.min(), t.max()
+    if lo < 0 or hi >= c or (0 <= ignore_index < c and lo <= ignore_index <= hi):
+        return None
+    loss, state = _BY_TYPE[_ndarray].cross_entropy_dense_forward(x, t)
+    total = loss.sum()
+    inputs = (input, target, None, ignore_index, reduction, 0.0, True)
+    out = record(
+        CrossEntropy,
+        total if reduction == "sum" else total / t.shape[0],
+        inputs,
+        [input._vc[0]],
+        input.requires_grad,
+    )
+    node = out.grad_fn
+    if node is not None:  # what CrossEntropy.forward leaves for the backward
+        node.dense, node.dense_state, node.wt = True, state, None
+    return out
 
 
 def _cross_entropy_probs(

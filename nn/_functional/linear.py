@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from autograd import Tensor
+from autograd.fastpath import record
 from autograd.ops.base import Primitive, check_same_device
+from autograd.tensor import _BY_TYPE
 
 __all__ = ["linear", "bilinear"]
+
+_ndarray = np.ndarray
 
 
 class _Linear(Primitive):
@@ -71,9 +77,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                     and bias._data.dtype == wd.dtype
                 )
             )
-            and not weight.is_cuda  # several devices: the full device check
+            and (kind is _ndarray or not weight.is_cuda)  # several GPUs: the full device check
         ):
-            return _Linear.apply(input, weight, bias)
+            rg = input.requires_grad or weight.requires_grad or (bias is not None and bias.requires_grad)
+            data = _BY_TYPE[kind].linear(xd, wd, None if bias is None else bias._data)
+            return record(_Linear, data, (input, weight, bias), [input._vc[0], weight._vc[0]], rg)
     return _checked_linear(input, weight, bias)
 
 

@@ -58,6 +58,9 @@ class SGD(Optimizer):
         nesterov = group["nesterov"]
         weight_decay = group["weight_decay"]
         maximize = group["maximize"]
+        if not momentum and not weight_decay and not maximize:
+            self._plain_update(group["params"], lr)
+            return
         for p, pa, ga, state in self._grads(group, momentum != 0):
             buf = None
             first = False
@@ -70,4 +73,17 @@ class SGD(Optimizer):
             p.backend.sgd_step(
                 pa, ga, buf, lr, momentum, dampening, nesterov, weight_decay, maximize, first_step=first
             )
+            bump_version(p)
+
+    def _plain_update(self, params: list, lr: float) -> None:
+        """``p -= lr * grad`` for each parameter with a gradient: plain SGD's whole step, on the hot path of
+        every simple training loop, so the per-parameter work is kept to the checks ``_grads`` makes."""
+        for p in params:
+            g = p.grad
+            if g is None:
+                continue
+            pa, ga = p._data, g._data
+            if type(ga) is not type(pa) or ga.shape != pa.shape:
+                self._grad_mismatch(p)
+            p.backend.sgd_step(pa, ga, None, lr)
             bump_version(p)

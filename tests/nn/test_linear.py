@@ -60,6 +60,40 @@ def test_f_linear_errors(device):
         F.linear(A.randn(5, 4, device=device), w, A.zeros(3, device=device))
 
 
+def test_f_linear_graph_records_like_any_op(device):
+    # the common call is linked without Function.apply: requires_grad, grad mode, the in-place check on the
+    # saved input and weight, anomaly traces and needs_input_grad must all behave as for any other op
+    x = A.randn(4, 3, device=device)
+    w = A.randn(2, 3, device=device, requires_grad=True)
+    b = A.randn(2, device=device)
+    y = F.linear(x, w, b)
+    assert (
+        y.requires_grad
+        and y.grad_fn.name() == "_LinearBackward"
+        and y.grad_fn.needs_input_grad
+        == (
+            False,
+            True,
+            False,
+        )
+    )
+    y.sum().backward()
+    assert x.grad is None and b.grad is None
+    np.testing.assert_allclose(to_numpy(w.grad), np.tile(to_numpy(x).sum(0), (2, 1)), rtol=1e-5)
+    with A.no_grad():
+        assert F.linear(x, w, b).grad_fn is None and not F.linear(x, w, b).requires_grad
+    plain = F.linear(x, w.detach(), b)
+    assert plain.grad_fn is None and not plain.requires_grad
+    for edit in (x, w):  # both are saved for backward
+        y = F.linear(x, w, b)
+        with A.no_grad():
+            edit.add_(1.0)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+    with A.detect_anomaly():
+        assert "test_linear.py" in F.linear(x, w, b).grad_fn._trace
+
+
 @pytest.mark.skipif(not HAVE_TORCH, reason="needs torch")
 def test_linear_module_parity(device):
     tl = torch.nn.Linear(6, 3)

@@ -267,6 +267,40 @@ def test_cross_entropy_dense_path_matches_masked_path(device, shape):
     )
 
 
+def test_cross_entropy_common_call_edges(device):
+    # the common call (mean/sum, class indices, no weight or smoothing) has a short path: it must hand
+    # everything unusual to the checked path and record the same node
+    rng = np.random.default_rng(9)
+    xa = rng.standard_normal((6, 4))
+    x = A.tensor(xa, device=device, requires_grad=True)
+    t = rng.integers(0, 4, 6)
+    logp = xa - np.log(np.exp(xa).sum(1, keepdims=True))
+    for dt in (A.int64, A.int32, A.uint8):
+        got = F.cross_entropy(x, A.tensor(t, device=device, dtype=dt), reduction="sum")
+        assert got.grad_fn.name() == "CrossEntropyBackward" and got.grad_fn.dense
+        assert np.isclose(float(got), -logp[np.arange(6), t].sum())
+    assert F.cross_entropy(x.detach(), A.tensor(t, device=device)).grad_fn is None
+    with A.no_grad():
+        assert not F.cross_entropy(x, A.tensor(t, device=device)).requires_grad
+    bad = t.copy()
+    bad[2] = 4
+    with pytest.raises(IndexError, match="target class index 4 is out of range"):
+        F.cross_entropy(x, A.tensor(bad, device=device))
+    bad[2] = -100  # the default ignore_index: that sample is left out of the mean
+    got = F.cross_entropy(x, A.tensor(bad, device=device))
+    keep = np.arange(6) != 2
+    assert np.isclose(float(got), -logp[np.arange(6)[keep], t[keep]].mean())
+    with pytest.raises(ValueError, match="expected target of shape"):
+        F.cross_entropy(x, A.tensor(t[:5], device=device))
+    with pytest.raises(RuntimeError, match="integer dtype"):
+        F.cross_entropy(x, A.tensor(t > 1, device=device))
+    y = F.cross_entropy(x, A.tensor(t, device=device))
+    with A.no_grad():
+        x.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.backward()
+
+
 @pytest.mark.skipif(not HAVE_TORCH, reason="needs torch")
 def test_cross_entropy_dense_float32_matches_torch(device):
     rng = np.random.default_rng(8)

@@ -466,10 +466,11 @@ def test_zero_grad(device):
     assert p.grad is None
 
 
-def test_step_is_in_place_without_graph_and_bumps_version(device):
+@pytest.mark.parametrize("momentum", [0.0, 0.9])  # plain SGD has its own short loop
+def test_step_is_in_place_without_graph_and_bumps_version(device, momentum):
     p = nn.Parameter(A.tensor([1.0, 2.0], device=device))
     arr = p._data
-    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    opt = optim.SGD([p], lr=0.1, momentum=momentum)
     y = (p * p).sum()  # saves p for backward
     y.backward(retain_graph=True)
     v0 = p._version
@@ -580,11 +581,18 @@ def test_constructor_errors_radam_rprop_asgd(device):
     assert optim.ASGD([p]).defaults["t0"] == 1e6
 
 
-def test_grad_shape_mismatch_error(device):
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_grad_shape_mismatch_error(device, momentum):
     p = nn.Parameter(A.ones(2, device=device))
     p.grad = A.ones(3, device=device)
-    with pytest.raises(RuntimeError, match=r"shape \(2,\).*gradient of shape \(3,\)"):
-        optim.SGD([p], lr=0.1).step()
+    with pytest.raises(
+        RuntimeError, match=r"SGD.step: a parameter of shape \(2,\).*gradient of shape \(3,\)"
+    ):
+        optim.SGD([p], lr=0.1, momentum=momentum).step()
+    q = nn.Parameter(A.ones(2, device=device))  # a parameter without a gradient is skipped, the others move
+    p.grad = A.ones(2, device=device)
+    optim.SGD([q, p], lr=0.5, momentum=momentum).step()
+    assert to_numpy(q).tolist() == [1.0, 1.0] and to_numpy(p).tolist() == [0.5, 0.5]
 
 
 def test_step_hooks(device):
