@@ -141,11 +141,19 @@ class NumpyBackend(Backend):
 
     # ---- linear ---------------------------------------------------------------------------------------------
     def linear(self, x, w, b):
-        """For a batch much smaller than out_features, OpenBLAS's sgemm runs 5-30% faster producing the
-        (out, batch) product ``w @ x.T``; one transposing pass (fused with the bias add) then gives the usual
-        C-contiguous (batch, out) output. Measured single-threaded: (128, 784) x (512, 784) 1.11 -> 1.07 ms,
-        (32, 1024) x (1024, 1024) 1.35 -> 0.92 ms; at batch >= out/2 it loses, so it is not used there."""
-        if x.ndim == 2 and w.shape[0] >= 4 * x.shape[0] and w.shape[1] >= 512 and x.dtype == w.dtype:
+        """For a small batch and many outputs, OpenBLAS's sgemm runs faster producing the (out, batch) product
+        ``w @ x.T``; one transposing pass (fused with the bias add) then gives the usual C-contiguous
+        (batch, out) output. Measured single-threaded, float32, median of 80 paired ratios (this path over
+        ``x @ w.T + b``): batch 8 x (512 -> 512) 0.82, 16 x (784 -> 512) 0.93, 32 x (1024 -> 1024) 0.94,
+        32 x (512 -> 2048) 0.95; but 64 x (784 -> 512) 1.03, 128 x (784 -> 512) 1.05 and 128 x (1024 -> 4096)
+        1.05, so batches above 32 take the plain product."""
+        if (
+            x.ndim == 2
+            and x.shape[0] <= 32
+            and w.shape[0] >= 4 * x.shape[0]
+            and w.shape[1] >= 512
+            and x.dtype == w.dtype
+        ):
             z = w @ x.T
             out = np.empty((x.shape[0], w.shape[0]), dtype=z.dtype)
             if b is None:
@@ -153,7 +161,7 @@ class NumpyBackend(Backend):
             else:
                 np.add(z.T, b, out=out)
             return out
-        out = x @ w.T
+        out = x.dot(w.T) if x.ndim == 2 else x @ w.T
         if b is not None:
             out += b
         return out

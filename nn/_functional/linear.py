@@ -41,6 +41,10 @@ class _Linear(Primitive):
     def backward_raw(ctx, g):
         x, w, b = ctx.inputs
         xd, wd = x._data, w._data
+        if g.ndim == 2 and xd.ndim == 2:  # the common case: ndarray.dot, no reshapes
+            gx = g.dot(wd) if x.requires_grad else None
+            gw = g.T.dot(xd) if w.requires_grad else None
+            return gx, gw, g.sum(0) if b is not None and b.requires_grad else None
         gx = g @ wd if x.requires_grad else None
         gw = gb = None
         if w.requires_grad:
