@@ -27,6 +27,11 @@ from .activation import Softmax, log_softmax
 
 _ndarray = np.ndarray
 
+
+def _same(a: Any) -> Any:
+    return a
+
+
 # log(x) below this is clamped to -100 anyway; clamping x first avoids log(0) warnings
 _TINY = 1e-44
 
@@ -77,14 +82,16 @@ class CrossEntropy(Primitive):
 
     @staticmethod
     def backward_raw(ctx, g):
-        x, target, weight, ignore_index, _, ls, _ = ctx.inputs
-        b = x.backend
-        gs = CrossEntropy._upstream(ctx, g, b.xp, lambda a: a)
-        if ctx.dense:
-            grad = b.cross_entropy_dense_backward(ctx.dense_state, target._data, gs)
+        x, target, weight, ignore_index, reduction, ls, _ = ctx.inputs
+        b = _BY_TYPE[type(x._data)]
+        t = target._data
+        if ctx.dense:  # every sample counts: the mean divides by N
+            gs = g / t.shape[0] if reduction == "mean" else g
+            grad = b.cross_entropy_dense_backward(ctx.dense_state, t, gs)
         else:
+            gs = CrossEntropy._upstream(ctx, g, b.xp, _same)
             w = None if weight is None else weight._data
-            grad = b.cross_entropy_backward(ctx.logp, target._data, w, ctx.wt, ignore_index, ls, gs)
+            grad = b.cross_entropy_backward(ctx.logp, t, w, ctx.wt, ignore_index, ls, gs)
         return grad, None, None, None, None, None, None
 
     @staticmethod
