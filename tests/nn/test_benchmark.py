@@ -76,3 +76,20 @@ def test_devices_script_runs(tmp_path):
     with open(os.path.join(ROOT, "benchmarks", "results", "devices.json")) as f:
         res = json.load(f)
     assert res["cases"]["mlp"][0]["device"] == "cpu"
+
+
+def test_train_step_script_compares_the_same_step():
+    # benchmarks/train_step.py: both libraries start from the same weights, the interleaved timings give a
+    # ratio of minima and a paired median, and the hand-written NumPy floor computes the same first loss
+    pytest.importorskip("torch")
+    code = "import json, train_step; print(json.dumps(train_step.bench('mlp', number=1, repeat=3)))"
+    env = dict(os.environ, PYTHONPATH=os.path.join(ROOT, "benchmarks"))  # in its own process: it sets threads
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    assert "skipped" not in r, r
+    assert np.isclose(r["first_loss_ours"], r["first_loss_torch"], rtol=1e-5)
+    assert np.isclose(r["first_loss_numpy"], r["first_loss_torch"], rtol=1e-5)
+    for key in ("ratio", "paired_ratio", "ours_over_numpy"):
+        assert 0 < r[key] < 10, (key, r[key])
+    assert r["ratio"] == r["ours_ms"] / r["torch_ms"]
