@@ -27,6 +27,13 @@ def bump_version(t: Tensor) -> None:
     _last_inplace[0] = next(_seq)
 
 
+def bump_versions(ts: list) -> None:
+    """``bump_version`` for each of ``ts``, written all at once (an optimizer step's parameters)."""
+    for t in ts:
+        t._vc[0] += 1
+    _last_inplace[0] = next(_seq)
+
+
 class Tensor:
     """An n-d array on a device that records the ops applied to it when it requires grad."""
 

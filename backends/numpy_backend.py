@@ -107,17 +107,19 @@ class NumpyBackend(Backend):
         ``p.add_(g, alpha=-lr)`` computes it (bit for bit on OpenBLAS) and ~2x faster than a scaled temporary.
         Without SciPy, big arrays go blockwise through a small scratch; anything else takes the generic kernel.
         """
+        if x_owned or type(alpha) is not float:  # (a NumPy scalar may promote: the generic kernel)
+            return super()._add_scaled_(target, x, alpha, x_owned)
+        dt = x.dtype
+        tf = target.flags
         if (
-            x_owned
-            or type(alpha) is not float  # a NumPy scalar may promote; leave that to the generic kernel
-            or target.dtype != x.dtype
+            target.dtype != dt
             or target.shape != x.shape
-            or not (target.flags.c_contiguous and x.flags.c_contiguous and target.flags.writeable)
+            or not (tf.c_contiguous and tf.writeable and x.flags.c_contiguous)
             or _may_share_memory(target, x)
         ):
             return super()._add_scaled_(target, x, alpha, x_owned)
         n = x.size
-        axpy = (_AXPY.get(x.dtype) if _AXPY else _blas_axpy(x.dtype)) if 0 < n < 2**31 else None
+        axpy = (_AXPY.get(dt) if _AXPY else _blas_axpy(dt)) if 0 < n < 2**31 else None
         if axpy is not None:
             t = target.reshape(-1)
             out = axpy(x.reshape(-1), t, a=alpha)  # in place on t (contiguous, writeable, the right dtype)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from autograd.tensor import bump_version
+from autograd.tensor import _BY_TYPE, bump_version, bump_versions
 
 from .optimizer import Optimizer, _check, _no_differentiable, _zeros
 
@@ -78,6 +78,7 @@ class SGD(Optimizer):
     def _plain_update(self, params: list, lr: float) -> None:
         """``p -= lr * grad`` for each parameter with a gradient: plain SGD's whole step, on the hot path of
         every simple training loop, so the per-parameter work is kept to the checks ``_grads`` makes."""
+        moved = []
         for p in params:
             g = p.grad
             if g is None:
@@ -85,5 +86,6 @@ class SGD(Optimizer):
             pa, ga = p._data, g._data
             if type(ga) is not type(pa) or ga.shape != pa.shape:
                 self._grad_mismatch(p)
-            p.backend.sgd_step(pa, ga, None, lr)
-            bump_version(p)
+            _BY_TYPE[type(pa)].sgd_step(pa, ga, None, lr)
+            moved.append(p)
+        bump_versions(moved)
