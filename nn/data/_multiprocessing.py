@@ -16,6 +16,7 @@ from typing import Any
 
 from . import _worker
 from ._codec import decode
+from .dataloader import _length, iterator_len
 
 JOIN_TIMEOUT = 5.0  # seconds a worker gets to exit on shutdown before it is terminated
 
@@ -33,6 +34,7 @@ class MultiProcessingIter:
         self._timeout = loader.timeout
         self._persistent = loader.persistent_workers
         self._in_order = loader.in_order
+        self._length = _length(loader)
         self._epoch = 0
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
         base_seed = loader._base_seed()
@@ -93,6 +95,9 @@ class MultiProcessingIter:
 
     def __iter__(self) -> MultiProcessingIter:
         return self
+
+    def __len__(self) -> int:
+        return iterator_len(self._length)
 
     def _try_put_index(self) -> None:
         try:
@@ -165,8 +170,7 @@ class MultiProcessingIter:
 
     def _process(self, data: Any) -> Any:
         self._try_put_index()
-        if data[0] == "error":
-            self._shutdown_workers()
+        if data[0] == "error":  # raised here; the workers carry on, so next() goes on with the next batch
             _worker.reraise(data)
         return decode(data[1])
 

@@ -143,7 +143,7 @@ class DataLoader:
                 self.batch_size,
                 self.drop_last,
             )
-            return _single_process(fetcher, iter(self._index_sampler), self._iterable)
+            return _SingleProcessIter(fetcher, iter(self._index_sampler), self._iterable, _length(self))
         from ._multiprocessing import MultiProcessingIter
 
         _check_cpu_dataset(self.dataset, self.num_workers)
@@ -153,6 +153,7 @@ class DataLoader:
             self._iterator = MultiProcessingIter(self)
         else:
             self._iterator._reset()
+            self._iterator._length = _length(self)
         return self._iterator
 
     def __len__(self) -> int:
@@ -166,17 +167,48 @@ class DataLoader:
         return len(self.sampler)
 
 
-def _single_process(fetcher: Any, index_iter: Iterator, stream: bool) -> Iterator[Any]:
-    """Batches loaded in this process."""
-    for index in index_iter:
-        if not stream:
-            yield fetcher.fetch(index)
-            continue
+def _length(loader: DataLoader) -> int | None:
+    """``len(loader)`` for the iterator's ``__len__``, or None when the dataset has no length."""
+    try:
+        return len(loader)
+    except TypeError:
+        return None
+
+
+def iterator_len(length: int | None) -> int:
+    """An epoch iterator's ``len()``: the loader's length when it started (as in PyTorch)."""
+    if length is None:
+        raise TypeError("this DataLoader's dataset has no len(), so neither has its iterator")
+    return length
+
+
+class _SingleProcessIter:
+    """The batches of one epoch loaded in this process (``num_workers=0``). As in PyTorch, a batch whose loading
+    raised is skipped: the next ``next()`` goes on with the following one. ``len()`` is the loader's."""
+
+    __slots__ = ("_fetcher", "_indices", "_stream", "_length", "_ended")
+
+    def __init__(self, fetcher: Any, indices: Iterator, stream: bool, length: int | None) -> None:
+        self._fetcher, self._indices, self._stream, self._length = fetcher, indices, stream, length
+        self._ended = False
+
+    def __iter__(self) -> _SingleProcessIter:
+        return self
+
+    def __next__(self) -> Any:
+        if self._ended:
+            raise StopIteration
+        index = next(self._indices)
+        if not self._stream:
+            return self._fetcher.fetch(index)
         try:
-            batch = fetcher.fetch(index)
+            return self._fetcher.fetch(index)
         except StopIteration:  # the IterableDataset's pass is over
-            return
-        yield batch
+            self._ended = True
+            raise
+
+    def __len__(self) -> int:
+        return iterator_len(self._length)
 
 
 def _mp_context(ctx: Any, num_workers: int) -> Any:

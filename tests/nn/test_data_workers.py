@@ -3,6 +3,7 @@ get_worker_info sharding, errors from workers, timeout, and no worker process le
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import pickle
@@ -32,6 +33,7 @@ def _no_children() -> bool:
 @pytest.fixture(autouse=True)
 def _no_leftover_workers():
     yield
+    gc.collect()  # an iterator kept alive by a caught exception's traceback stops its workers when collected
     assert _no_children(), f"worker processes left running: {multiprocessing.active_children()}"
 
 
@@ -244,6 +246,43 @@ def test_worker_error_names_the_worker():
 
     with pytest.raises(RuntimeError, match="Caught Local in DataLoader worker process 0"):
         list(DataLoader(Squares(), num_workers=2, worker_init_fn=init))
+
+
+@pytest.mark.parametrize("num_workers", [0, 2])
+def test_iteration_goes_on_after_a_sample_error(num_workers):
+    # as in PyTorch: the error of one batch is raised by next(), and the following next() gives the next batch
+    failing = Scripted(6, {3: partial(_fail, ValueError("bad sample 3"))})
+    for persistent in (False, True) if num_workers else (False,):
+        dl = DataLoader(failing, batch_size=1, num_workers=num_workers, persistent_workers=persistent)
+        for _ in range(2):  # persistent workers serve a second epoch after the error too
+            it = iter(dl)
+            assert len(it) == 6
+            got, errors = [], 0
+            while True:
+                try:
+                    got.append(int(next(it)))
+                except ValueError as e:
+                    assert "bad sample 3" in str(e)
+                    errors += 1
+                except StopIteration:
+                    break
+            assert got == [0, 1, 2, 4, 5] and errors == 1
+        del it, dl
+
+
+def test_iterator_len():
+    dl = DataLoader(Squares(9), batch_size=4, num_workers=2)
+    it = iter(dl)
+    assert len(it) == len(dl) == 3
+    assert len(list(it)) == 3
+    with pytest.raises(TypeError, match="has no len"):
+        len(iter(DataLoader(NoLenStream(), batch_size=2, num_workers=2)))
+    assert len(iter(DataLoader(Squares(9), batch_size=4, drop_last=True))) == 2
+
+
+class NoLenStream(IterableDataset):
+    def __iter__(self):
+        return iter(range(3))
 
 
 def test_timeout_and_dead_worker(monkeypatch):
