@@ -59,7 +59,7 @@ class SGD(Optimizer):
         weight_decay = group["weight_decay"]
         maximize = group["maximize"]
         if not momentum and not weight_decay and not maximize:
-            self._plain_update(group["params"], lr)
+            self._plain_update(group, lr)
             return
         for p, pa, ga, state in self._grads(group, momentum != 0):
             buf = None
@@ -75,17 +75,11 @@ class SGD(Optimizer):
             )
             bump_version(p)
 
-    def _plain_update(self, params: list, lr: float) -> None:
-        """``p -= lr * grad`` for each parameter with a gradient: plain SGD's whole step, on the hot path of
-        every simple training loop, so the per-parameter work is kept to the checks ``_grads`` makes."""
+    def _plain_update(self, group: dict[str, Any], lr: float) -> None:
+        """``p -= lr * grad`` for each parameter with a gradient: plain SGD's whole step (the hot path of every
+        simple training loop: no state, one scaled add per parameter, one version bump for all)."""
         moved = []
-        for p in params:
-            g = p.grad
-            if g is None:
-                continue
-            pa, ga = p._data, g._data
-            if type(ga) is not type(pa) or ga.shape != pa.shape:
-                self._grad_mismatch(p)
+        for p, pa, ga, _ in self._grads(group, False):
             _BY_TYPE[type(pa)].sgd_step(pa, ga, None, lr)
             moved.append(p)
         bump_versions(moved)
