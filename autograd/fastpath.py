@@ -102,31 +102,7 @@ def unary(cls: type, kernel: Any, to_float: bool = False) -> Any:
         data = fn(sd)
         if to_float and data.dtype is not sd.dtype:  # (float inputs keep their dtype: no cost for them)
             data = fn(sd.astype(_dtypes.default_float))
-        if type(data) not in _BY_TYPE:
-            data = _coerce(data)
-        out = _new(Tensor)
-        out._data = data
-        out.grad = None
-        out._vc = [0]
-        out._oi = 0
-        out._extra = None
-        if self.requires_grad and _grad_enabled():
-            node = cls()
-            node.seq = next(_seq)
-            node._meta = None
-            node.inputs = (self,)
-            if saves_in:
-                node._versions = [self._vc[0]]
-            if saves_out:
-                node._out = _ref(out)
-            if _anomaly_seen[0] and _state.anomaly:
-                _trace(node)
-            out.grad_fn = node
-            out.requires_grad = True
-        else:
-            out.grad_fn = None
-            out.requires_grad = False
-        return out
+        return record(cls, data, (self,), [self._vc[0]] if saves_in else None, self.requires_grad, saves_out)
 
     return method
 
@@ -152,37 +128,20 @@ def matmul(cls: type, slow: Any) -> Any:
             data = sd.dot(od) if type(sd) is _ndarray and sd.ndim == 2 and od.ndim == 2 else sd @ od
         except ValueError:
             return slow(self, other)  # raises the op's own shape error
-        if type(data) not in _BY_TYPE:
-            data = _coerce(data)
-        out = _new(Tensor)
-        out._data = data
-        out.grad = None
-        out._vc = [0]
-        out._oi = 0
-        out._extra = None
-        if (self.requires_grad or other.requires_grad) and _grad_enabled():
-            node = cls()
-            node.seq = next(_seq)
-            node._meta = None
-            node.inputs = (self, other)
-            node._versions = [self._vc[0], other._vc[0]]
-            if _anomaly_seen[0] and _state.anomaly:
-                _trace(node)
-            out.grad_fn = node
-            out.requires_grad = True
-        else:
-            out.grad_fn = None
-            out.requires_grad = False
-        return out
+        rg = self.requires_grad or other.requires_grad
+        return record(cls, data, (self, other), [self._vc[0], other._vc[0]], rg)
 
     return method
 
 
-def record(cls: type, data: Any, inputs: tuple, versions: list, rg: bool) -> Tensor:
+def record(
+    cls: type, data: Any, inputs: tuple, versions: list | None, rg: bool, saves_out: bool = False
+) -> Tensor:
     """The output Tensor of a built-in op whose kernel already ran on raw arrays (``data``), linked to a new
     ``cls`` node over ``inputs`` when ``rg`` (an input requires grad) and grad mode is on; ``versions``: the
-    version counters of the inputs ``cls._saved_inputs`` names. ``Function.apply`` minus its generic argument
-    handling, for callers that have checked their arguments themselves."""
+    version counters of the inputs ``cls._saved_inputs`` names; ``saves_out``: the node keeps a weak reference
+    to the output (``cls._saves_output``). ``Function.apply`` minus its generic argument handling, for callers
+    that have checked their arguments themselves (``binary`` keeps its own inlined copy: it is the hottest)."""
     out = _new(Tensor)
     out._data = data if type(data) in _BY_TYPE else _coerce(data)
     out.grad = None
@@ -194,7 +153,10 @@ def record(cls: type, data: Any, inputs: tuple, versions: list, rg: bool) -> Ten
         node.seq = next(_seq)
         node._meta = None
         node.inputs = inputs
-        node._versions = versions
+        if versions is not None:
+            node._versions = versions
+        if saves_out:
+            node._out = _ref(out)
         if _anomaly_seen[0] and _state.anomaly:
             _trace(node)
         out.grad_fn = node
