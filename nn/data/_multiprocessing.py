@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import queue
 import time
+import weakref
 from typing import Any
 
 from . import _worker
@@ -21,12 +22,47 @@ from .dataloader import _length, iterator_len
 JOIN_TIMEOUT = 5.0  # seconds a worker gets to exit on shutdown before it is terminated
 
 
+class _Pool:
+    """The worker processes and queues of one iterator, and their shutdown. Kept apart from the iterator so
+    that a ``weakref.finalize`` on the iterator can stop them: it runs before the garbage collector finalizes
+    anything of a reference cycle the iterator is in (a caught exception's traceback, say), while every pipe
+    is still open; a ``__del__`` could run after the queues' own connections were closed."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.owner = os.getpid()  # a forked copy (in a worker) must not stop our workers
+        self.result_queue = ctx.Queue()
+        self.done_event = ctx.Event()
+        self.index_queues: list = []
+        self.workers: list = []
+        self.down = False
+
+    def shutdown(self, grace: float = JOIN_TIMEOUT) -> None:
+        """Stop every worker (asking first, then terminating after ``grace`` seconds) and close the queues."""
+        if self.down or os.getpid() != self.owner:
+            return
+        self.down = True
+        self.done_event.set()
+        for q in self.index_queues:
+            q.put(None)
+        deadline = time.monotonic() + grace
+        for w in self.workers:
+            w.join(timeout=max(0.0, deadline - time.monotonic()))
+        for w in self.workers:
+            if w.is_alive():
+                w.terminate()
+                w.join(timeout=1.0)
+                if w.is_alive():
+                    w.kill()
+                    w.join()
+        for q in (*self.index_queues, self.result_queue):
+            q.cancel_join_thread()
+            q.close()
+
+
 class MultiProcessingIter:
     """Owns the worker processes and queues of one DataLoader iteration (or of all, with persistent workers)."""
 
     def __init__(self, loader: Any) -> None:
-        self._shutdown = True  # until the workers exist
-        self._owner = os.getpid()  # a forked copy of this iterator (in a worker) must not stop our workers
         self._iterable = loader._iterable
         self._index_sampler = loader._index_sampler
         self._num_workers = loader.num_workers
@@ -45,11 +81,10 @@ class MultiProcessingIter:
             loader.batch_size,
             loader.drop_last,
         )
-        self._result_queue = ctx.Queue()
-        self._done_event = ctx.Event()
-        self._index_queues: list = []
-        self._workers: list = []
-        self._shutdown = False
+        self._pool = pool = _Pool(ctx)
+        weakref.finalize(self, pool.shutdown)  # when the iterator goes (or at exit): stop the workers
+        self._result_queue, self._done_event = pool.result_queue, pool.done_event
+        self._index_queues, self._workers = pool.index_queues, pool.workers
         try:
             for i in range(self._num_workers):
                 index_queue = ctx.Queue()
@@ -174,30 +209,9 @@ class MultiProcessingIter:
             _worker.reraise(data)
         return decode(data[1])
 
-    def _shutdown_workers(self, grace: float = JOIN_TIMEOUT) -> None:
-        """Stop every worker (asking first, then terminating after ``grace`` seconds) and close the queues."""
-        if self._shutdown or os.getpid() != self._owner:
-            return
-        self._shutdown = True
-        self._done_event.set()
-        for q in self._index_queues:
-            q.put(None)
-        deadline = time.monotonic() + grace
-        for w in self._workers:
-            w.join(timeout=max(0.0, deadline - time.monotonic()))
-        for w in self._workers:
-            if w.is_alive():
-                w.terminate()
-                w.join(timeout=1.0)
-                if w.is_alive():
-                    w.kill()
-                    w.join()
-        for q in (*self._index_queues, self._result_queue):
-            q.cancel_join_thread()
-            q.close()
+    @property
+    def _shutdown(self) -> bool:
+        return self._pool.down
 
-    def __del__(self) -> None:
-        try:
-            self._shutdown_workers()
-        except Exception:  # interpreter shutdown: the daemon workers are terminated by multiprocessing
-            pass
+    def _shutdown_workers(self, grace: float = JOIN_TIMEOUT) -> None:
+        self._pool.shutdown(grace)
