@@ -152,6 +152,37 @@ def _rows(out: Tensor, xs: tuple, create_graph: bool, strict: bool, fn: str) -> 
     )
 
 
+def _columns(outputs: tuple, xs: tuple, create_graph: bool) -> tuple:
+    """d out / d x for every output and input, one Jacobian-vector product per element of the inputs: the
+    vjp ``u -> u^T J`` is built once with its vectors ``us`` as leaves; differentiating its entry for input
+    element k against ``us`` gives column k of J. Returns blocks[i][j] of shape out_i.shape + x_j.shape."""
+    from .ops.shape import stack
+
+    us = tuple(zeros_like(o).requires_grad_(o.is_floating_point()) for o in outputs)
+    gs = grad(outputs, xs, us, create_graph=True, allow_unused=True)
+    blocks: list[list] = [[] for _ in outputs]
+    for x, g in zip(xs, gs):
+        n = x.numel()
+        cols: list[list] = [[] for _ in outputs]
+        flat = g.reshape(-1) if g is not None else None
+        for k in range(n):
+            jv = (
+                (None,) * len(us)
+                if flat is None
+                else grad(flat[k], us, retain_graph=True, create_graph=create_graph, allow_unused=True)
+            )
+            for i, (c, u) in enumerate(zip(jv, us)):
+                cols[i].append(zeros_like(u) if c is None else c)
+        for i, o in enumerate(outputs):
+            block = stack(cols[i], -1) if n else zeros_like(o).unsqueeze(-1)[..., :0]
+            blocks[i].append(block.reshape(*o.shape, *x.shape))
+    return tuple(tuple(b) for b in blocks)
+
+
+def _finish_blocks(blocks: tuple, create_graph: bool) -> tuple:
+    return tuple(_finish(b, create_graph) for b in blocks)
+
+
 def jacobian(
     func: Callable,
     inputs: Any,
@@ -161,19 +192,33 @@ def jacobian(
     strategy: str = "reverse-mode",
 ) -> Any:
     """The Jacobian of ``func`` at ``inputs``: for output i and input j a tensor of shape
-    ``outputs[i].shape + inputs[j].shape`` (nested like the outputs and inputs). ``vectorize`` is accepted
-    and computes the same rows one by one; only reverse mode is implemented."""
+    ``outputs[i].shape + inputs[j].shape`` (nested like the outputs and inputs). Reverse mode takes one
+    backward pass per output element (``vectorize`` is accepted and gives the same rows one by one); forward
+    mode, as in PyTorch only with ``vectorize=True`` and without ``strict``, one Jacobian-vector product per
+    input element (the double-backward trick of ``jvp``): the cheaper one when inputs are fewer than outputs."""
     fn = "jacobian"
     if strategy not in ("reverse-mode", "forward-mode"):
         raise ValueError(
             f'{fn}: expected strategy to be either "forward-mode" or "reverse-mode", got {strategy!r}'
         )
     if strategy == "forward-mode":
-        raise NotImplementedError(f"{fn}: strategy='forward-mode' is not implemented; use 'reverse-mode'")
+        if strict:
+            raise RuntimeError(
+                f'{fn}: `strict=True` and `strategy="forward-mode"` are not supported together (yet). Please '
+                'either set `strict=False` or `strategy="reverse-mode"`.'
+            )
+        if not vectorize:
+            raise NotImplementedError(
+                f"{fn}: computing the Jacobian with strategy='forward-mode' is only implemented for "
+                "`vectorize=True` (as in PyTorch)"
+            )
     in_tuple, inputs = _as_tuple(inputs, "inputs", fn)
-    xs = _prepare(inputs, create_graph)
+    xs = _prepare(inputs, True if strategy == "forward-mode" else create_graph)
     out_tuple, outputs = _call(func, xs, fn)
-    blocks = tuple(_finish(_rows(o, xs, create_graph, strict, fn), create_graph) for o in outputs)
+    if strategy == "forward-mode":
+        blocks = _finish_blocks(_columns(outputs, xs, create_graph), create_graph)
+    else:
+        blocks = tuple(_finish(_rows(o, xs, create_graph, strict, fn), create_graph) for o in outputs)
     if not out_tuple:
         return _back(in_tuple, blocks[0])
     return tuple(_back(in_tuple, b) for b in blocks)

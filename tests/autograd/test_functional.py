@@ -76,7 +76,35 @@ def test_create_graph_and_strict(device):
         AF.vjp(lambda a: a * 2, x.detach(), _t(np.ones(2), device))
 
 
+def test_forward_mode_jacobian(device):
+    # one Jacobian-vector product per input element; the same blocks as reverse mode, zeros for an unused
+    # input, an empty input, create_graph, and PyTorch's restrictions (vectorize=True, no strict)
+    m, x = _t(M, device), _t(X, device)
+    f = lambda a, b, c: ((b @ a).sin(), a.exp() * c.sum())  # noqa: E731
+    args = (x, m, _t(np.zeros((0, 2)), device))
+    rev = AF.jacobian(f, args)
+    fwd = AF.jacobian(f, args, vectorize=True, strategy="forward-mode")
+    for i in range(2):
+        for j in range(3):
+            assert fwd[i][j].shape == rev[i][j].shape
+            np.testing.assert_allclose(_np(fwd[i][j]), _np(rev[i][j]), rtol=1e-12, atol=1e-15)
+    unused = AF.jacobian(lambda a, b: a * 2, (x, m), vectorize=True, strategy="forward-mode")[1]
+    assert unused.shape == (3, 2, 3) and not _np(unused).any()
+    xg = _t(X, device).requires_grad_()
+    j = AF.jacobian(lambda a: a**3, xg, create_graph=True, vectorize=True, strategy="forward-mode")
+    assert j.requires_grad
+    j.trace().backward()
+    np.testing.assert_allclose(_np(xg.grad), 6 * X, rtol=1e-12)
+    with pytest.raises(NotImplementedError, match="only implemented for `vectorize=True`"):
+        AF.jacobian(f, args, strategy="forward-mode")
+    with pytest.raises(RuntimeError, match='`strict=True` and `strategy="forward-mode"`'):
+        AF.jacobian(f, args, strict=True, vectorize=True, strategy="forward-mode")
+    with pytest.raises(ValueError, match="expected strategy"):
+        AF.jacobian(f, args, strategy="sideways")
+
+
 @pytest.mark.skipif(not HAVE_TORCH, reason="PyTorch is the reference")
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")  # torch's vectorize
 def test_match_torch(device):
     x, y, v3, v2 = X, M, X[::-1].copy(), RNG.standard_normal(2)
     f2 = lambda a, b: (b @ a).tanh()  # noqa: E731
@@ -88,7 +116,10 @@ def test_match_torch(device):
         (lambda F, W: F.jvp(f2, (W(x), W(y)), (W(v3), W(y * 0.5)))),
         (lambda F, W: F.jacobian(f2, (W(x), W(y)))),
         (lambda F, W: F.jacobian(f3, (W(x), W(y)))),
+        (lambda F, W: F.jacobian(f3, (W(x), W(y)), vectorize=True, strategy="forward-mode")),
+        (lambda F, W: F.jacobian(lambda a: a.sin() * a.sum(), W(x), vectorize=True, strategy="forward-mode")),
         (lambda F, W: F.hessian(g, (W(x), W(y)))),
+        (lambda F, W: F.hessian(g, (W(x), W(y)), vectorize=True, outer_jacobian_strategy="forward-mode")),
         (lambda F, W: F.hvp(lambda a: (a.sin() * a).sum(), W(x), W(v3))),
         (lambda F, W: F.vhp(g, (W(x), W(y)), (W(v3), W(y)))),
     ]
