@@ -8,6 +8,7 @@ from ._functional.conv import *  # noqa: F403
 from ._functional.conv3d import *  # noqa: F403
 from ._functional.ctc import *  # noqa: F403
 from ._functional.dropout import *  # noqa: F403
+from ._functional.fractional import *  # noqa: F403
 from ._functional.grid_sample import *  # noqa: F403
 from ._functional.linear import *  # noqa: F403
 from ._functional.loss import *  # noqa: F403

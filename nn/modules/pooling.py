@@ -1,5 +1,5 @@
 """Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d,
-MaxUnpool1d/2d, LPPool1d/2d (PyTorch's)."""
+MaxUnpool1d/2d, LPPool1d/2d, FractionalMaxPool2d/3d (PyTorch's)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from .._functional.pooling import (
     max_pool2d,
 )
 from .._functional.pooling3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
+from .._functional.fractional import fractional_max_pool2d, fractional_max_pool3d
 from .._functional.unpool import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d
 from ..module import Module
 
@@ -38,6 +39,8 @@ __all__ = [
     "LPPool2d",
     "MaxUnpool1d",
     "MaxUnpool2d",
+    "FractionalMaxPool2d",
+    "FractionalMaxPool3d",
 ]
 
 
@@ -287,3 +290,52 @@ class LPPool2d(_LPPoolNd):
 
     def forward(self, input: Tensor) -> Tensor:
         return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+
+class _FractionalMaxPoolNd(Module):
+    _pool: Any = staticmethod(fractional_max_pool2d)
+
+    def __init__(
+        self,
+        kernel_size: Any,
+        output_size: Any = None,
+        output_ratio: Any = None,
+        return_indices: bool = False,
+        _random_samples: Tensor | None = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if output_size is None and output_ratio is None:
+            raise ValueError(f"{name} requires specifying either an output size, or a pooling ratio")
+        if output_size is not None and output_ratio is not None:
+            raise ValueError(f"{name}: only one of output_size and output_ratio may be specified")
+        if output_ratio is not None:
+            for r in output_ratio if isinstance(output_ratio, tuple | list) else (output_ratio,):
+                if not 0 < r < 1:
+                    raise ValueError(f"output_ratio must be between 0 and 1 (got {output_ratio})")
+        self.kernel_size, self.return_indices = kernel_size, return_indices
+        self.output_size, self.output_ratio = output_size, output_ratio
+        self.register_buffer("_random_samples", _random_samples)
+
+    def forward(self, input: Tensor) -> Any:
+        return self._pool(
+            input,
+            self.kernel_size,
+            self.output_size,
+            self.output_ratio,
+            self.return_indices,
+            _random_samples=self._random_samples,
+        )
+
+
+class FractionalMaxPool2d(_FractionalMaxPoolNd):
+    """Fractional max-pooling of (N, C, H, W) inputs: pseudo-random windows that shrink by a non-integer
+    factor (``output_size`` or ``output_ratio``), fresh for every call unless ``_random_samples`` is given."""
+
+    _pool = staticmethod(fractional_max_pool2d)
+
+
+class FractionalMaxPool3d(_FractionalMaxPoolNd):
+    """Fractional max-pooling of (N, C, T, H, W) inputs (see FractionalMaxPool2d)."""
+
+    _pool = staticmethod(fractional_max_pool3d)
