@@ -7,6 +7,7 @@ from typing import Any
 
 from autograd import Tensor
 
+from .._functional.fractional import fractional_max_pool2d, fractional_max_pool3d
 from .._functional.pooling import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -18,7 +19,6 @@ from .._functional.pooling import (
     max_pool2d,
 )
 from .._functional.pooling3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
-from .._functional.fractional import fractional_max_pool2d, fractional_max_pool3d
 from .._functional.unpool import lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d
 from ..module import Module
 
