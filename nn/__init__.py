@@ -9,6 +9,7 @@ from __future__ import annotations
 from . import _profiling, benchmark, data, functional, init, optim, utils
 from .module import Module
 from .modules.activation import *  # noqa: F403
+from .modules.adaptive import *  # noqa: F403
 from .modules.attention import *  # noqa: F403
 from .modules.container import *  # noqa: F403
 from .modules.conv import *  # noqa: F403
