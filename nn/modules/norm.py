@@ -1,4 +1,4 @@
-"""Normalization layers: BatchNorm1d/2d/3d, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm, RMSNorm,
+"""Normalization layers: BatchNorm1d/2d/3d, SyncBatchNorm, InstanceNorm1d/2d/3d, LayerNorm, GroupNorm, RMSNorm,
 LocalResponseNorm (PyTorch's)."""
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ __all__ = [
     "BatchNorm1d",
     "BatchNorm2d",
     "BatchNorm3d",
+    "SyncBatchNorm",
     "InstanceNorm1d",
     "InstanceNorm2d",
     "InstanceNorm3d",
@@ -118,7 +119,7 @@ class _NormBase(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
+            f"bias={self.bias is not None}, track_running_stats={self.track_running_stats}"
         )
 
 
@@ -161,6 +162,64 @@ class BatchNorm3d(_BatchNorm):
     """Batch normalization over (N, C, D, H, W) inputs."""
 
     _dims, _dim_desc = (5,), "5D"
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization over (N, C, +) inputs whose statistics PyTorch synchronizes across the processes of
+    a distributed group. There is no distributed package here, so there is never a group to sync with: it
+    normalizes as BatchNorm does, which is what PyTorch's SyncBatchNorm does without an initialized process
+    group. ``convert_sync_batchnorm`` swaps it in for the BatchNorm layers of a model (code written for
+    distributed training runs unchanged)."""
+
+    def __init__(
+        self,
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        process_group: Any = None,
+        device: Any = None,
+        dtype: Any = None,
+    ) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        self.process_group = process_group
+
+    def _check_input(self, input: Tensor) -> None:
+        if not isinstance(input, Tensor):
+            raise TypeError(f"SyncBatchNorm: expected a Tensor input, got {type(input).__name__}")
+        if input.ndim < 2:
+            raise ValueError(f"expected at least 2D input (got {input.ndim}D input)")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """``module`` with every BatchNorm1d/2d/3d replaced by a SyncBatchNorm holding the same parameters,
+        running statistics and train/eval mode (``module`` itself when it is one); other modules are kept."""
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            args = (
+                module.num_features,
+                module.eps,
+                module.momentum,
+                module.affine,
+                module.track_running_stats,
+            )
+            out: Module = cls(*args, process_group)
+            for name in (
+                "weight",
+                "bias",
+            ):  # the same Parameter objects: an optimizer built before keeps them
+                out._parameters[name] = module._parameters[name]
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                out._buffers[name] = module._buffers[name]
+            out.train(module.training)
+        else:
+            out = module
+        for name, child in list(module._modules.items()):
+            if child is not None:
+                new = cls.convert_sync_batchnorm(child, process_group)
+                if new is not child:
+                    out._modules[name] = new
+        return out
 
 
 class _InstanceNorm(_NormBase):

@@ -227,3 +227,36 @@ def test_norm_errors(device):
         F.instance_norm(A.randn(2, 3, 1, device=device))
     with pytest.raises(ValueError, match="InstanceNorm2d: expected 3D \\(unbatched\\) or 4D"):
         nn.InstanceNorm2d(3)(A.randn(2, 3, device=device))
+
+
+def test_sync_batch_norm_is_batch_norm_without_a_group(device):
+    # no distributed package here: SyncBatchNorm normalizes as BatchNorm (PyTorch does the same without an
+    # initialized process group); convert_sync_batchnorm swaps it in, keeping parameters, statistics and mode
+    A.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(2, 4, 3), nn.BatchNorm2d(4), nn.Sequential(nn.Flatten(), nn.BatchNorm1d(64))
+    )
+    model = model.to(device)
+    x = A.randn(5, 2, 6, 6, device=device)
+    model(x)  # one step of running statistics
+    model[1].eval()
+    want = model(x)
+    bn_weight, running = model[1].weight, to_numpy(model[1].running_mean).copy()
+    conv = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+    assert conv is model and type(model[1]) is nn.SyncBatchNorm and type(model[2][1]) is nn.SyncBatchNorm
+    assert model[1].weight is bn_weight and not model[1].training and model[2][1].training
+    np.testing.assert_array_equal(to_numpy(model[1].running_mean), running)
+    np.testing.assert_allclose(to_numpy(model(x)), to_numpy(want), rtol=1e-6)
+    s = nn.SyncBatchNorm(3).to(device)
+    b = nn.BatchNorm1d(3).to(device)
+    y = A.randn(4, 3, 2, 2, 2, device=device)  # any rank >= 2
+    np.testing.assert_allclose(
+        to_numpy(s(y)), to_numpy(F.batch_norm(y, None, None, training=True)), rtol=1e-5
+    )
+    np.testing.assert_allclose(to_numpy(s(y[:, :, 0, 0, 0])), to_numpy(b(y[:, :, 0, 0, 0])), rtol=1e-6)
+    assert repr(nn.SyncBatchNorm(3)).startswith(
+        "SyncBatchNorm(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+    )
+    with pytest.raises(ValueError, match=r"expected at least 2D input \(got 1D input\)"):
+        s(A.randn(3, device=device))
+    assert nn.SyncBatchNorm.convert_sync_batchnorm(nn.BatchNorm1d(3, affine=False)).weight is None
