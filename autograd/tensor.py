@@ -31,7 +31,8 @@ def bump_versions(ts: list) -> None:
     """``bump_version`` for each of ``ts``, written all at once (an optimizer step's parameters)."""
     for t in ts:
         t._vc[0] += 1
-    _last_inplace[0] = next(_seq)
+    if ts:
+        _last_inplace[0] = next(_seq)
 
 
 class Tensor:
