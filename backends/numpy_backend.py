@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import numpy as np
 
@@ -35,6 +36,26 @@ _keep_freed_memory()
 _AXPY: dict = {}
 # np.may_share_memory's C implementation, without the __array_function__ dispatch (a Python frame per call)
 _may_share_memory = getattr(np.may_share_memory, "_implementation", np.may_share_memory)
+
+
+def _flat_positions(target: np.ndarray, key: Any) -> np.ndarray | None:
+    """The flat positions in C-contiguous ``target`` that the key of integer index arrays ``key`` (one per dim,
+    broadcast together) selects, or None when that does not apply (another key, another layout, or an index
+    that is negative or out of range: those keep NumPy's own handling and errors)."""
+    if (
+        type(key) is not tuple
+        or len(key) != target.ndim
+        or not target.flags.c_contiguous
+        or not all(type(i) is np.ndarray and i.dtype.kind in "iu" for i in key)
+        or not all(not i.size or (i.min() >= 0 and i.max() < n) for i, n in zip(key, target.shape))
+    ):
+        return None
+    flat, stride = None, 1
+    for i, n in zip(reversed(key), reversed(target.shape)):
+        term = i.astype(np.int64, copy=False) * stride if stride != 1 else i
+        flat = term if flat is None else flat + term
+        stride *= n
+    return np.broadcast_to(flat, np.broadcast_shapes(*(i.shape for i in key)))
 
 
 def _blas_axpy(dtype: np.dtype):
@@ -136,6 +157,25 @@ class NumpyBackend(Backend):
             b = buf[: j - i]
             np.multiply(src[i:j], alpha, out=b)
             t[i:j] += b
+
+    def scatter_add(self, target, index, values):
+        """``target[index] += values``, repeated indices accumulating. ``np.add.at`` is fast only for one 1-d
+        index with 1-d contiguous values (measured 0.6 ms vs 5-6.5 ms for 131k updates given as three index
+        arrays or with broadcast values), so a key of in-bounds integer arrays over a C-contiguous target goes
+        through flat positions: the same elements in the same order, so the same sums, bit for bit. Anything
+        else (slices, negative or out-of-range indices) takes ``np.add.at`` as given."""
+        flat = _flat_positions(target, index)
+        if flat is None:
+            np.add.at(target, index, values)
+        else:
+            np.add.at(target.reshape(-1), flat.reshape(-1), np.broadcast_to(values, flat.shape).reshape(-1))
+
+    def take_along_axis(self, arr, index, axis):
+        """``np.take_along_axis`` (gather's forward) by flat positions when they apply: one ``take`` instead
+        of an open-mesh fancy index (~5x faster on large index arrays); the same elements either way."""
+        key = self._along_axis(index, axis)
+        flat = _flat_positions(arr, key) if arr.ndim > 1 and arr.ndim == index.ndim else None
+        return np.take_along_axis(arr, index, axis=axis) if flat is None else arr.reshape(-1).take(flat)
 
     def mm(self, a, b):
         """For two 2-d arrays ``ndarray.dot`` is matmul's product bit for bit at about half the call cost."""

@@ -95,3 +95,34 @@ def test_linear_kernel_layouts(shape, bias):
     want = x.astype(np.float64) @ w.T.astype(np.float64) + (0 if b is None else b)
     assert out.shape == (n, o) and out.dtype == np.float32 and out.flags.c_contiguous
     np.testing.assert_allclose(out, want, rtol=1e-4, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(5,), (4, 6), (3, 4, 5), (2, 3, 2, 4)])
+def test_scatter_add_and_take_along_axis_by_flat_positions(shape):
+    # keys of in-bounds index arrays go through flat positions: bit for bit what np.add.at and
+    # np.take_along_axis give (same elements, same accumulation order), with repeated indices, broadcast
+    # index arrays and broadcast values; other keys take NumPy's own path, errors included
+    rng = np.random.default_rng(len(shape))
+    nd = len(shape)
+    for axis in range(nd):
+        idx_shape = shape[:axis] + (7,) + shape[axis + 1 :]
+        index = rng.integers(0, shape[axis], idx_shape)
+        arr = rng.standard_normal(shape).astype(np.float32)
+        np.testing.assert_array_equal(
+            CPU.take_along_axis(arr, index, axis), np.take_along_axis(arr, index, axis)
+        )
+        key = CPU._along_axis(index, axis)  # gather's backward key: aranges broadcast against the index
+        for values in (rng.standard_normal(idx_shape).astype(np.float32), np.float32(0.1)):
+            got, want = np.zeros(shape, np.float32), np.zeros(shape, np.float32)
+            CPU.scatter_add(got, key, values)
+            np.add.at(want, key, values)
+            np.testing.assert_array_equal(got, want)
+    target = np.zeros(shape, np.float64)
+    neg = tuple(np.array([-1, 0, -1]) for _ in shape)  # negative indices wrap, as in np.add.at
+    CPU.scatter_add(target, neg, 1.0)
+    assert target[(-1,) * nd] == 2.0 and target[(0,) * nd] == 1.0
+    with pytest.raises(IndexError):
+        CPU.scatter_add(target, tuple(np.array([n]) for n in shape), 1.0)
+    strided = np.zeros((shape[0], 2 * max(shape)), np.float32)[:, ::2]  # not C-contiguous: np.add.at itself
+    CPU.scatter_add(strided, (np.array([0, 0]), np.array([1, 1])), np.float32(1.5))
+    assert strided[0, 1] == 3.0
