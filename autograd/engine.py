@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from types import MappingProxyType
 from typing import Any
 
-import numpy as np
-
 from .function import _SECOND_PASS, Function, _inplace_msg, history_at
 from .grad_mode import _enabled as _grad_mode_var
 from .grad_mode import _restore as _restore_grad_mode
@@ -25,7 +23,6 @@ from .grad_mode import state as _grad_state
 from .tensor import _BY_TYPE, Tensor, _last_inplace
 
 _make = Tensor._make
-_ndarray = np.ndarray
 _set_grad_enabled = _grad_mode_var.set
 
 _TensorOrTensors = Tensor | Sequence[Tensor]
@@ -390,21 +387,8 @@ class _Walk:
         return tuple(self._unwrap(gin_t))
 
     def finish(self) -> list | None:
-        raw, handed, simple = self.raw, self.handed, self.capture is None
         for t, g in self.leaves.values():
-            if raw:
-                if (
-                    simple
-                    and t.grad is None
-                    and t._extra is None
-                    and g.__class__ is _ndarray
-                    and g.base is None
-                    and g.flags.writeable
-                    and id(g) not in handed
-                ):  # the common case of _accumulate: a fresh array of our own becomes the .grad
-                    handed.add(id(g))
-                    t.grad = _make(g)
-                    continue
+            if self.raw:
                 g = _make(g)
             if t._extra and t._extra.get("hooks"):
                 for h in list(t._extra["hooks"]):

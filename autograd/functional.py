@@ -179,10 +179,6 @@ def _columns(outputs: tuple, xs: tuple, create_graph: bool) -> tuple:
     return tuple(tuple(b) for b in blocks)
 
 
-def _finish_blocks(blocks: tuple, create_graph: bool) -> tuple:
-    return tuple(_finish(b, create_graph) for b in blocks)
-
-
 def jacobian(
     func: Callable,
     inputs: Any,
@@ -216,7 +212,7 @@ def jacobian(
     xs = _prepare(inputs, True if strategy == "forward-mode" else create_graph)
     out_tuple, outputs = _call(func, xs, fn)
     if strategy == "forward-mode":
-        blocks = _finish_blocks(_columns(outputs, xs, create_graph), create_graph)
+        blocks = tuple(_finish(b, create_graph) for b in _columns(outputs, xs, create_graph))
     else:
         blocks = tuple(_finish(_rows(o, xs, create_graph, strict, fn), create_graph) for o in outputs)
     if not out_tuple:

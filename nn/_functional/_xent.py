@@ -32,6 +32,24 @@ def _same(a: Any) -> Any:
     return a
 
 
+def _dense_loss(b: Any, x: Any, t: Any, reduction: str) -> tuple[Any, Any]:
+    """The dense cross-entropy kernels' loss, reduced, and the state their backward reads."""
+    loss, state = b.cross_entropy_dense_forward(x, t)
+    if reduction == "none":
+        return loss, state
+    total = loss.sum()
+    return (total if reduction == "sum" else total / loss.shape[0]), state
+
+
+def _target_span(t: Any, c: int, ignore_index: int) -> tuple[bool, bool]:
+    """(every target in [0, C), and none of them ignore_index): one min and one max over the non-empty int
+    targets ``t``; the second means the dense kernels apply."""
+    lo, hi = t.min(), t.max()  # one check (and one device sync) in the common all-in-range case
+    if bool((lo < 0) | (hi >= c)):
+        return False, False
+    return True, not 0 <= ignore_index < c or not bool((lo <= ignore_index) & (hi >= ignore_index))
+
+
 # log(x) below this is clamped to -100 anyway; clamping x first avoids log(0) warnings
 _TINY = 1e-44
 
@@ -51,12 +69,9 @@ class CrossEntropy(Primitive):
         b = ctx.backend(x)
         ctx.dense = dense
         if dense:  # every target a class in range, no weight, no smoothing: the lean kernels
-            loss, ctx.dense_state = b.cross_entropy_dense_forward(x, target)
+            out, ctx.dense_state = _dense_loss(b, x, target, reduction)
             ctx.wt = None
-            if reduction == "none":
-                return loss
-            total = loss.sum()
-            return total if reduction == "sum" else total / loss.shape[0]
+            return out
         xp = b.xp
         loss, logp, wt = b.cross_entropy_forward(x, target, weight, ignore_index, label_smoothing)
         ctx.logp, ctx.wt = logp, wt
@@ -191,8 +206,8 @@ def _class_target(
         )
     dense = False
     if t.size:
-        lo, hi = t.min(), t.max()  # one check (and one device sync) in the common all-in-range case
-        if bool((lo < 0) | (hi >= c)):
+        in_range, dense = _target_span(t, c, ignore_index)
+        if not in_range:
             bad = ((t < 0) | (t >= c)) & (t != ignore_index)
             if bool(bad.any()):
                 v = int(t[bad].reshape(-1)[0])
@@ -200,8 +215,6 @@ def _class_target(
                     f"{op}: target class index {v} is out of range for input of shape {tuple(shape)} with "
                     f"{c} classes; expected values in [0, {c - 1}] or ignore_index={ignore_index}"
                 )
-        else:
-            dense = not 0 <= ignore_index < c or not bool((lo <= ignore_index) & (hi >= ignore_index))
     if weight is not None:
         if weight.shape != (c,):
             raise RuntimeError(
@@ -299,20 +312,11 @@ def _dense_cross_entropy(input: Tensor, target: Tensor, ignore_index: int, reduc
         or not t.size
     ):
         return None
-    c = x.shape[1]
-    lo, hi = t.min(), t.max()
-    if lo < 0 or hi >= c or (0 <= ignore_index < c and lo <= ignore_index <= hi):
+    if not _target_span(t, x.shape[1], ignore_index)[1]:
         return None
-    loss, state = _BY_TYPE[_ndarray].cross_entropy_dense_forward(x, t)
-    total = loss.sum()
+    loss, state = _dense_loss(_BY_TYPE[_ndarray], x, t, reduction)
     inputs = (input, target, None, ignore_index, reduction, 0.0, True)
-    out = record(
-        CrossEntropy,
-        total if reduction == "sum" else total / t.shape[0],
-        inputs,
-        [input._vc[0]],
-        input.requires_grad,
-    )
+    out = record(CrossEntropy, loss, inputs, [input._vc[0]], input.requires_grad)
     node = out.grad_fn
     if node is not None:  # what CrossEntropy.forward leaves for the backward
         node.dense, node.dense_state, node.wt = True, state, None

@@ -173,15 +173,11 @@ class Optimizer:
                 continue
             pa, ga = p._data, g._data
             if type(ga) is not type(pa) or ga.shape != pa.shape:
-                self._grad_mismatch(p)
+                raise RuntimeError(
+                    f"{type(self).__name__}.step: a parameter of shape {tuple(pa.shape)} on {p.device} has "
+                    f"a gradient of shape {tuple(ga.shape)} on {g.device}; they must match"
+                )
             yield p, pa, ga, state[p] if stateful else None
-
-    def _grad_mismatch(self, p: Tensor) -> None:
-        """Raise: ``p.grad`` does not match ``p`` in shape or device."""
-        raise RuntimeError(
-            f"{type(self).__name__}.step: a parameter of shape {tuple(p.shape)} on {p.device} has "
-            f"a gradient of shape {tuple(p.grad.shape)} on {p.grad.device}; they must match"
-        )
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients: drop them (default) or fill them with zeros."""

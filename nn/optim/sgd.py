@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from autograd.tensor import _BY_TYPE, bump_version, bump_versions
+from autograd.tensor import _BY_TYPE, bump_versions
 
 from .optimizer import Optimizer, _check, _no_differentiable, _zeros
 
@@ -58,9 +58,7 @@ class SGD(Optimizer):
         nesterov = group["nesterov"]
         weight_decay = group["weight_decay"]
         maximize = group["maximize"]
-        if not momentum and not weight_decay and not maximize:
-            self._plain_update(group, lr)
-            return
+        moved = []
         for p, pa, ga, state in self._grads(group, momentum != 0):
             buf = None
             first = False
@@ -70,16 +68,8 @@ class SGD(Optimizer):
                     buf = state["momentum_buffer"] = _zeros(p)
                     first = True
                 buf = buf._data
-            p.backend.sgd_step(
+            _BY_TYPE[type(pa)].sgd_step(
                 pa, ga, buf, lr, momentum, dampening, nesterov, weight_decay, maximize, first_step=first
             )
-            bump_version(p)
-
-    def _plain_update(self, group: dict[str, Any], lr: float) -> None:
-        """``p -= lr * grad`` for each parameter with a gradient: plain SGD's whole step (the hot path of every
-        simple training loop: no state, one scaled add per parameter, one version bump for all)."""
-        moved = []
-        for p, pa, ga, _ in self._grads(group, False):
-            _BY_TYPE[type(pa)].sgd_step(pa, ga, None, lr)
             moved.append(p)
-        bump_versions(moved)
+        bump_versions(moved)  # one version bump for all the parameters the step wrote
